@@ -1,0 +1,118 @@
+// Package auth owns users, roles, sessions, API tokens and permissions.
+package auth
+
+// Role is what a user is in the programme.
+type Role string
+
+const (
+	RoleAdmin       Role = "admin"       // the leading-group office; may do all an officer may
+	RoleOfficer     Role = "officer"     // a member department
+	RoleInspector   Role = "inspector"   // drawn for inspections, records findings
+	RoleInstitution Role = "institution" // a testing institution
+	RoleEnterprise  Role = "enterprise"  // an enterprise, sees only its own non-public data
+	RoleExpert      Role = "expert"      // scores quality-award applications
+)
+
+// Roles lists every role, in display order.
+var Roles = []Role{RoleAdmin, RoleOfficer, RoleInspector, RoleInstitution, RoleEnterprise, RoleExpert}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	for _, x := range Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Permission is what a route or action requires.
+type Permission string
+
+const (
+	// PermPublic: anyone, signed in or not.
+	PermPublic Permission = "public"
+	// PermSignedIn: any signed-in user (home, notifications, own password, own tokens).
+	PermSignedIn Permission = "signed-in"
+	// PermRegistryRead: see enterprises, licences and products (an enterprise sees only its own).
+	PermRegistryRead Permission = "registry.read"
+	// PermRegistryWrite: create and edit enterprises, import them.
+	PermRegistryWrite Permission = "registry.write"
+	// PermLicenceWrite: keep licences and products (an enterprise only its own).
+	PermLicenceWrite Permission = "licence.write"
+	// PermAuditRead: read the audit trail.
+	PermAuditRead Permission = "audit.read"
+	// PermUserAdmin: manage users.
+	PermUserAdmin Permission = "user.admin"
+	// PermCalendarWrite: edit the working-day calendar and settings.
+	PermCalendarWrite Permission = "calendar.write"
+)
+
+// grants says which roles hold each permission beyond the public and
+// signed-in ones. Admin holds everything.
+var grants = map[Permission][]Role{
+	PermRegistryRead:  {RoleOfficer, RoleInspector, RoleEnterprise},
+	PermRegistryWrite: {RoleOfficer},
+	PermLicenceWrite:  {RoleOfficer, RoleEnterprise},
+	PermAuditRead:     {},
+	PermUserAdmin:     {},
+	PermCalendarWrite: {},
+}
+
+// Permissions lists every permission a route may declare.
+func Permissions() []Permission {
+	out := []Permission{PermPublic, PermSignedIn}
+	for p := range grants {
+		out = append(out, p)
+	}
+	return out
+}
+
+// Known reports whether p is a declared permission.
+func Known(p Permission) bool {
+	if p == PermPublic || p == PermSignedIn {
+		return true
+	}
+	_, ok := grants[p]
+	return ok
+}
+
+// RoleHas reports whether role r holds permission p.
+func RoleHas(r Role, p Permission) bool {
+	switch {
+	case p == PermPublic:
+		return true
+	case !r.Valid():
+		return false
+	case p == PermSignedIn, r == RoleAdmin:
+		return Known(p)
+	}
+	for _, x := range grants[p] {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// User is a signed-in account.
+type User struct {
+	ID            string
+	Username      string
+	Name          string
+	Role          Role
+	RegionCode    string
+	DepartmentID  string // set for admin, officer and inspector
+	EnterpriseID  string // set for enterprise users
+	InstitutionID string // set for institution users
+	Lang          string // "zh-CN", "en" or "" for the browser's choice
+	Disabled      bool
+}
+
+// Can reports whether u holds p.
+func (u *User) Can(p Permission) bool {
+	if u == nil {
+		return p == PermPublic
+	}
+	return RoleHas(u.Role, p)
+}

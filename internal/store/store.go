@@ -1,0 +1,255 @@
+// Package store opens Hallmark's database (embedded SQLite or PostgreSQL),
+// applies the embedded migrations and runs transactions. Queries are written
+// once with '?' placeholders; the dialect layer rebinds them for PostgreSQL.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect names the database engine behind a DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is an open Hallmark database. On SQLite every transaction runs on a
+// single-connection writer pool (so writers queue instead of failing with
+// SQLITE_BUSY) while reads use a pool of readers; on PostgreSQL both are the
+// same pool.
+type DB struct {
+	Dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+	dsn     string
+}
+
+// IsPostgres reports whether dsn selects PostgreSQL.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the database named by dsn: a postgres:// URL selects PostgreSQL,
+// anything else is a SQLite file path. It does not migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if IsPostgres(dsn) {
+		pool, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, err
+		}
+		pool.SetMaxOpenConns(max(8, 4*runtime.NumCPU()))
+		pool.SetMaxIdleConns(max(4, 2*runtime.NumCPU()))
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		db := &DB{Dialect: Postgres, write: pool, read: pool, dsn: dsn}
+		if err := pool.PingContext(ctx); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+		}
+		return db, nil
+	}
+	if dsn == "" {
+		return nil, errors.New("no database given")
+	}
+	write, err := sql.Open("sqlite", sqliteDSN(dsn, true))
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxIdleTime(0)
+	write.SetConnMaxLifetime(0)
+	read, err := sql.Open("sqlite", sqliteDSN(dsn, false))
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	read.SetMaxOpenConns(max(4, 2*runtime.NumCPU()))
+	read.SetMaxIdleConns(max(4, 2*runtime.NumCPU()))
+	read.SetConnMaxIdleTime(5 * time.Minute)
+	db := &DB{Dialect: SQLite, write: write, read: read, dsn: dsn}
+	if err := write.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open SQLite %s: %w", dsn, err)
+	}
+	return db, nil
+}
+
+// sqliteDSN builds a modernc DSN. Pragmas must be given as _pragma=name(value):
+// modernc ignores mattn-style options. busy_timeout comes first so the WAL
+// switch itself waits for a lock instead of failing.
+func sqliteDSN(path string, writer bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "temp_store(MEMORY)")
+	q.Add("_pragma", "cache_size(-32000)")
+	if writer {
+		q.Add("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+
+// Stats returns the pool statistics of the writer and reader pools.
+func (db *DB) Stats() (write, read sql.DBStats) { return db.write.Stats(), db.read.Stats() }
+
+// SQL returns the underlying reader pool, for tools (goose, backup) that need
+// a *sql.DB. Application code uses Query, QueryRow and Tx.
+func (db *DB) SQL() *sql.DB { return db.write }
+
+// Rebind turns '?' placeholders into the dialect's own.
+func (db *DB) Rebind(q string) string { return rebind(db.Dialect, q) }
+
+// Query runs a read query on the reader pool.
+func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return db.read.QueryContext(ctx, rebind(db.Dialect, q), args...)
+}
+
+// QueryRow runs a single-row read query on the reader pool.
+func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return db.read.QueryRowContext(ctx, rebind(db.Dialect, q), args...)
+}
+
+// Exec runs a statement outside a transaction. Domain writes go through Tx
+// so that they are audited; Exec is for maintenance (pragmas, checkpoints).
+func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return db.write.ExecContext(ctx, rebind(db.Dialect, q), args...)
+}
+
+// Queryer is what read functions take, so they run on the DB or inside a Tx.
+type Queryer interface {
+	Query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
+	Rebind(q string) string
+}
+
+// Tx is a transaction with the same placeholder rebinding as DB.
+type Tx struct {
+	tx      *sql.Tx
+	Dialect Dialect
+	after   []func()
+}
+
+func (t *Tx) Rebind(q string) string { return rebind(t.Dialect, q) }
+
+func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, rebind(t.Dialect, q), args...)
+}
+
+func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, rebind(t.Dialect, q), args...)
+}
+
+func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, rebind(t.Dialect, q), args...)
+}
+
+// AfterCommit registers fn to run once the transaction has committed, e.g. to
+// wake the event runner.
+func (t *Tx) AfterCommit(fn func()) { t.after = append(t.after, fn) }
+
+// ForUpdate is the row-lock suffix for a SELECT: PostgreSQL needs it to
+// serialise writers; SQLite already has one writer.
+func (t *Tx) ForUpdate() string {
+	if t.Dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// Tx runs fn in a write transaction and commits it when fn returns nil.
+func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, Dialect: db.Dialect}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range tx.after {
+		f()
+	}
+	return nil
+}
+
+// NewID returns a new time-ordered UUIDv7 as text. IDs come from the
+// application so that one banner's database can merge into another's.
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// Now is the current time in Unix milliseconds, the storage format of every
+// timestamp.
+func Now() int64 { return time.Now().UnixMilli() }
+
+// Millis converts a time to storage format.
+func Millis(t time.Time) int64 { return t.UnixMilli() }
+
+// Time converts stored milliseconds back to a time.
+func Time(ms int64) time.Time { return time.UnixMilli(ms) }
+
+// IsUniqueViolation reports whether err is a unique-constraint failure on
+// either database.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+}
+
+// rebind replaces '?' placeholders with $1, $2 … for PostgreSQL, leaving
+// question marks inside quoted strings alone.
+func rebind(d Dialect, q string) string {
+	if d != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	inQuote := false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			inQuote = !inQuote
+			b.WriteByte(c)
+		case c == '?' && !inQuote:
+			n++
+			b.WriteByte('$')
+			b.WriteString(fmt.Sprint(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}

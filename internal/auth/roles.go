@@ -107,6 +107,9 @@ type User struct {
 	InstitutionID string // set for institution users
 	Lang          string // "zh-CN", "en" or "" for the browser's choice
 	Disabled      bool
+
+	CreatedAt         int64 // Unix ms
+	PasswordChangedAt int64 // Unix ms
 }
 
 // Can reports whether u holds p.

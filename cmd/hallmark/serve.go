@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/hallmark-platform/hallmark/internal/app"
+	"github.com/hallmark-platform/hallmark/internal/store"
+	"github.com/hallmark-platform/hallmark/internal/web"
+)
+
+func cmdServe(ctx context.Context, args []string, out, errOut io.Writer) error {
+	fs, db := flags("serve", errOut)
+	addr := fs.String("addr", envOr("HALLMARK_ADDR", ":8080"), "listen address (env HALLMARK_ADDR)")
+	demo := fs.Bool("demo", envOr("HALLMARK_DEMO", "") == "1", "load the demo banner (额济纳旗) into an empty database (env HALLMARK_DEMO=1)")
+	secure := fs.Bool("secure-cookies", envOr("HALLMARK_SECURE_COOKIES", "") == "1", "mark cookies Secure, when served over TLS (env HALLMARK_SECURE_COOKIES=1)")
+	verbose := fs.Bool("v", false, "log every request")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := newLogger(errOut, level)
+	inst, err := app.Start(ctx, app.Options{Addr: *addr, DB: *db, Demo: *demo, Logger: log, Secure: *secure})
+	if err != nil {
+		return err
+	}
+	where := *db
+	if store.IsPostgres(where) {
+		where = "PostgreSQL"
+	}
+	fmt.Fprintf(out, "Hallmark %s listening on %s (database: %s, started in %s)\n", version, inst.URL, where,
+		inst.Started.Round(time.Millisecond))
+	if *demo {
+		fmt.Fprintf(out, "Demo accounts %v, password %q (demo only).\n", web.DemoUsers, web.DemoPassword)
+	}
+	<-ctx.Done()
+	fmt.Fprintln(out, "shutting down…")
+	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return inst.Stop(shutdown)
+}
+
+func cmdMigrate(ctx context.Context, args []string, out, errOut io.Writer) error {
+	fs, db := flags("migrate", errOut)
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	d, err := app.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	cur, latest, err := d.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "database at version %d (latest %d)\n", cur, latest)
+	return nil
+}
+
+var _ = os.Stdout

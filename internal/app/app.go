@@ -1,0 +1,136 @@
+// Package app assembles Hallmark: it opens and migrates the database, loads
+// the demo banner when asked, starts the background runner and the HTTP
+// server, and shuts them down gracefully. cmd/hallmark calls it, and so do
+// end-to-end tests, which start the whole program on :0 with a temporary
+// database.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/hallmark-platform/hallmark/internal/jobs"
+	"github.com/hallmark-platform/hallmark/internal/store"
+	"github.com/hallmark-platform/hallmark/internal/web"
+)
+
+// Options configure a running Hallmark.
+type Options struct {
+	Addr   string // listen address, ":8080"; ":0" picks a free port
+	DB     string // SQLite file path or postgres:// DSN
+	Demo   bool   // load the demo banner into an empty database
+	Logger *slog.Logger
+	// Secure marks cookies Secure (set when served over TLS).
+	Secure bool
+}
+
+// Instance is a started Hallmark.
+type Instance struct {
+	URL      string
+	DB       *store.DB
+	Server   *web.Server
+	Started  time.Duration // from Start to accepting connections
+	http     *http.Server
+	cancel   context.CancelFunc
+	runnerOK chan struct{}
+	log      *slog.Logger
+}
+
+// Open opens and migrates the database named by dsn.
+func Open(ctx context.Context, dsn string) (*store.DB, error) {
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Start opens the database, loads the demo if asked, and starts serving.
+func Start(ctx context.Context, o Options) (*Instance, error) {
+	begin := time.Now()
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	db, err := Open(ctx, o.DB)
+	if err != nil {
+		return nil, err
+	}
+	if o.Demo {
+		if err := LoadDemo(ctx, db, o.Logger); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	srv, err := web.New(web.Config{DB: db, Logger: o.Logger, Demo: o.Demo, SecureCookies: o.Secure})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("listen on %s: %w", o.Addr, err)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	inst := &Instance{
+		DB: db, Server: srv, cancel: cancel, runnerOK: make(chan struct{}), log: o.Logger,
+		http: &http.Server{
+			Handler:           srv,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       2 * time.Minute,
+			WriteTimeout:      5 * time.Minute,
+			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    1 << 20,
+		},
+	}
+	inst.URL = "http://" + hostPort(ln.Addr())
+	runner := NewRunner(db, o.Logger)
+	go func() {
+		defer close(inst.runnerOK)
+		if err := runner.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+			o.Logger.Error("background runner stopped", "err", err)
+		}
+	}()
+	go func() {
+		if err := inst.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			o.Logger.Error("http server stopped", "err", err)
+		}
+	}()
+	inst.Started = time.Since(begin)
+	return inst, nil
+}
+
+// Stop shuts the server down gracefully: it stops accepting connections,
+// lets requests in flight finish (up to the context's deadline), stops the
+// background runner between deliveries and closes the database.
+func (i *Instance) Stop(ctx context.Context) error {
+	err := i.http.Shutdown(ctx)
+	i.cancel()
+	select {
+	case <-i.runnerOK:
+	case <-ctx.Done():
+	}
+	return errors.Join(err, i.DB.Close())
+}
+
+func hostPort(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	if tcp.IP.IsUnspecified() {
+		return fmt.Sprintf("127.0.0.1:%d", tcp.Port)
+	}
+	return tcp.String()
+}
+
+var _ = jobs.Emit

@@ -1,12 +1,10 @@
-// Package jobs owns durable background work: the outbox of domain events,
-// delivered at least once to idempotent handlers, and scheduled jobs that run
-// once per slot (a day, an hour) however often the server restarts.
 package jobs
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/hallmark-platform/hallmark/internal/store"
 )
@@ -16,7 +14,15 @@ type Event struct {
 	ID        string
 	Topic     string
 	Payload   json.RawMessage
-	CreatedAt int64
+	CreatedAt int64 // Unix ms
+}
+
+// Decode unmarshals the event's payload into v.
+func (e Event) Decode(v any) error {
+	if err := json.Unmarshal(e.Payload, v); err != nil {
+		return fmt.Errorf("event %s %s: %w", e.Topic, e.ID, err)
+	}
+	return nil
 }
 
 // Emit writes an event into the outbox inside tx, so that it exists exactly
@@ -34,13 +40,34 @@ func Emit(ctx context.Context, tx *store.Tx, topic string, payload any) error {
 	return nil
 }
 
-// wakeCh nudges a running Runner after a commit that emitted events, so
-// delivery does not wait for the next poll.
-var wakeCh = make(chan struct{}, 1)
+// Running runners in this process each listen on a wake channel; a commit
+// that emitted events nudges them all, so delivery does not wait for the next
+// poll. A channel holds at most one nudge: many commits during one pass need
+// only one more pass.
+var (
+	wakeMu sync.Mutex
+	wakers = map[chan struct{}]struct{}{}
+)
 
 func wake() {
-	select {
-	case wakeCh <- struct{}{}:
-	default:
+	wakeMu.Lock()
+	defer wakeMu.Unlock()
+	for c := range wakers {
+		select {
+		case c <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func listen() (c chan struct{}, stop func()) {
+	c = make(chan struct{}, 1)
+	wakeMu.Lock()
+	wakers[c] = struct{}{}
+	wakeMu.Unlock()
+	return c, func() {
+		wakeMu.Lock()
+		delete(wakers, c)
+		wakeMu.Unlock()
 	}
 }

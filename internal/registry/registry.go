@@ -1,0 +1,77 @@
+// Package registry is the banner's register of administrative divisions,
+// member departments, enterprises, their licences and their products. It owns
+// the rules for each field, who may see and change which rows, and the
+// spreadsheet import and export of the register.
+//
+// Visibility: officers, inspectors and the office (admin) see every
+// enterprise in their region and the regions under it; an enterprise user
+// sees only its own enterprise, and any other looks missing
+// (fielderr.ErrNotFound). Enterprises are written by officers and the
+// office; licences and products also by the enterprise itself.
+package registry
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hallmark-platform/hallmark/internal/auth"
+	"github.com/hallmark-platform/hallmark/internal/fielderr"
+)
+
+// Limits on list pages.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+func pageLimit(n int) int {
+	if n <= 0 {
+		return DefaultLimit
+	}
+	return min(n, MaxLimit)
+}
+
+// isStaff: the roles that see the whole register of their region.
+func isStaff(who *auth.User) bool {
+	if who == nil || who.Disabled {
+		return false
+	}
+	switch who.Role {
+	case auth.RoleAdmin, auth.RoleOfficer, auth.RoleInspector:
+		return who.RegionCode != ""
+	}
+	return false
+}
+
+// canWrite: officers and the office change the register.
+func canWrite(who *auth.User) bool {
+	return isStaff(who) && (who.Role == auth.RoleAdmin || who.Role == auth.RoleOfficer)
+}
+
+func isEnterpriseUser(who *auth.User) bool {
+	return who != nil && !who.Disabled && who.Role == auth.RoleEnterprise && who.EnterpriseID != ""
+}
+
+// canRead: who may read the register at all.
+func canRead(who *auth.User) bool { return isStaff(who) || isEnterpriseUser(who) }
+
+// clean trims a free-text field and folds runs of white space into one space.
+func clean(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// checkText adds rule.required or rule.max_length for field.
+func checkText(errs *fielderr.List, field, v string, required bool, max int) {
+	switch {
+	case v == "" && required:
+		errs.Add(field, "rule.required")
+	case utf8.RuneCountInString(v) > max:
+		errs.Add(field, "rule.max_length", "max", max)
+	}
+}
+
+// nullable turns "" into SQL NULL for optional foreign keys.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

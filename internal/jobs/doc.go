@@ -13,11 +13,14 @@
 // to inspect and Retry. Effects outside the database (mail, HTTP calls) can
 // still repeat, so such handlers must be idempotent.
 //
-// This is our own small outbox rather than River: it needs one table pair
-// (events, deliveries) plus scheduled_runs, the same SQL runs on SQLite and
-// PostgreSQL, and a handler writes through the very transaction that records
-// its delivery — which is what gives exactly-once database effects. River's
-// SQLite driver is young, its job tables and notifier would be a second
-// schema to migrate on both databases, and its workers commit their own
-// transactions apart from ours.
+// This is our own small outbox rather than River, for three reasons. It needs
+// one table pair (events, deliveries) plus scheduled_runs, created by our own
+// migrations, where River brings a schema of its own and a migrator to run
+// on each database. The same SQL runs on SQLite and PostgreSQL through
+// store's rebinding, where River needs a driver per database, and its main
+// PostgreSQL driver wants a pgx pool beside our database/sql one. And a
+// handler here writes through the *store.Tx that also marks its delivery
+// done, the same transaction type every domain package uses; with River a
+// worker would get a driver-specific transaction (pgx.Tx or *sql.Tx) and
+// could not be written once for both databases.
 package jobs

@@ -56,6 +56,11 @@ func TestEventFansOutToEveryHandlerOfItsTopic(t *testing.T) {
 		r.Handle("recall.opened", "bulletin", effectHandler("bulletin"))
 		emit(t, db, "lab.result", false, 1, 2)
 		emit(t, db, "unhandled.topic", false, 3)
+		// A runner without handlers (a tool running scheduled jobs) must not
+		// take the events away from the real ones.
+		if n, err := newTestRunner(db).RunOnce(context.Background()); n != 0 || err != nil {
+			t.Fatalf("bare runner: %d, %v", n, err)
+		}
 		if n, err := r.RunOnce(context.Background()); err != nil || n != 8 {
 			t.Fatalf("RunOnce = %d, %v; want 8 deliveries (3 handlers × 2 events + 2 follow-ups)", n, err)
 		}

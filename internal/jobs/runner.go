@@ -174,8 +174,13 @@ func skipLocked(tx *store.Tx) string {
 }
 
 // dispatch turns undispatched events into one delivery per handler of their
-// topic, a batch per transaction.
+// topic, a batch per transaction. A runner without handlers (a tool that
+// only runs scheduled jobs) leaves events alone rather than dispatch them to
+// nobody.
 func (r *Runner) dispatch(ctx context.Context) (int, error) {
+	if len(r.handlers) == 0 {
+		return 0, nil
+	}
 	total := 0
 	for {
 		n := 0

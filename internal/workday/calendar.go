@@ -164,6 +164,19 @@ func (c *Calendar) Special(day time.Time) (Day, bool) {
 // working day before from.
 func (c *Calendar) AddWorkdays(from time.Time, n int) time.Time {
 	d := dayNum(from)
+	// Beyond the last special day every 7 days hold exactly 5 working days,
+	// so long spans jump by weeks instead of walking (and before the first,
+	// going back). At least one day is left for the walk to land on.
+	if len(c.days) > 0 {
+		if n > 5 && d >= c.days[len(c.days)-1] {
+			w := (n - 1) / 5
+			d, n = d+7*w, n-5*w
+		}
+		if n < -5 && d <= c.days[0] {
+			w := (-n - 1) / 5
+			d, n = d-7*w, n+5*w
+		}
+	}
 	for n > 0 {
 		d++
 		if c.isWorkday(d) {

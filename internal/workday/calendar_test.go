@@ -267,6 +267,29 @@ func TestCountAddConsistency(t *testing.T) {
 	}
 }
 
+// Long clocks far from the holiday data take the week-jumping path; they
+// must land where walking day by day would.
+func TestLongSpans(t *testing.T) {
+	t.Parallel()
+	cal := workday.Official()
+	for _, s := range []string{"2029-03-07", "2029-03-09", "2029-03-10", "2029-03-11", "2019-06-01", "2019-06-02"} {
+		d := day(t, s)
+		for _, n := range []int{6, 7, 10, 11, 250, 5001, -6, -7, -11, -5001} {
+			got := cal.AddWorkdays(d, n)
+			if n > 0 {
+				if cal.CountWorkdays(d, got) != n || !cal.IsWorkday(got) || cal.CountWorkdays(d, got.AddDate(0, 0, -1)) != n-1 {
+					t.Errorf("AddWorkdays(%s, %d) = %s", s, n, workday.FormatDate(got))
+				}
+				continue
+			}
+			// Backwards: got is the |n|-th working day before d.
+			if !cal.IsWorkday(got) || cal.CountWorkdays(got, d.AddDate(0, 0, -1)) != -n-1 {
+				t.Errorf("AddWorkdays(%s, %d) = %s", s, n, workday.FormatDate(got))
+			}
+		}
+	}
+}
+
 func TestDateHelpers(t *testing.T) {
 	t.Parallel()
 	if _, err := workday.ParseDate("2025-02-30"); err == nil {

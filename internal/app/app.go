@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/hallmark-platform/hallmark/internal/jobs"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/web"
 )
@@ -133,4 +132,3 @@ func hostPort(a net.Addr) string {
 	return tcp.String()
 }
 
-var _ = jobs.Emit

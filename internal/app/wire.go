@@ -3,18 +3,37 @@ package app
 import (
 	"context"
 	"log/slog"
+	"time"
 
+	"github.com/hallmark-platform/hallmark/internal/auth"
+	"github.com/hallmark-platform/hallmark/internal/demo"
+	"github.com/hallmark-platform/hallmark/internal/jobs"
 	"github.com/hallmark-platform/hallmark/internal/store"
 )
 
-type runner interface{ Run(ctx context.Context) error }
+// NewRunner builds the one background runner with every event handler and
+// scheduled job registered, so that each event reaches all its handlers.
+func NewRunner(db *store.DB, log *slog.Logger) *jobs.Runner {
+	r := jobs.NewRunner(db, log)
+	r.Every("sessions.cleanup", time.Hour, func(ctx context.Context, _ time.Time) error {
+		if _, err := auth.DeleteExpiredSessions(ctx, db); err != nil {
+			return err
+		}
+		_, err := auth.DeleteStaleLoginFailures(ctx, db)
+		return err
+	})
+	r.Daily("jobs.prune", 3*time.Hour+30*time.Minute, func(ctx context.Context, day time.Time) error {
+		_, err := jobs.Prune(ctx, db, day.AddDate(0, 0, -30))
+		return err
+	})
+	r.Daily("store.maintain", 4*time.Hour, func(ctx context.Context, _ time.Time) error {
+		return db.Maintain(ctx)
+	})
+	registerDomainJobs(r, db)
+	return r
+}
 
-type idle struct{}
-
-func (idle) Run(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }
-
-// NewRunner is replaced by the background runner once it lands.
-func NewRunner(db *store.DB, log *slog.Logger) runner { return idle{} }
-
-// LoadDemo loads the demo banner.
-func LoadDemo(ctx context.Context, db *store.DB, log *slog.Logger) error { return nil }
+// LoadDemo loads the demo banner into an empty database.
+func LoadDemo(ctx context.Context, db *store.DB, log *slog.Logger) error {
+	return demo.Load(ctx, db, log, time.Now())
+}

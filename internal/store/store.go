@@ -104,6 +104,23 @@ func sqliteDSN(path string, writer bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
+// DSN returns the data source the database was opened with.
+func (db *DB) DSN() string { return db.dsn }
+
+// Maintain runs the periodic upkeep SQLite needs on a long-running server:
+// truncate the WAL so it does not grow without bound, and let the planner
+// refresh its statistics. PostgreSQL's autovacuum does this on its own.
+func (db *DB) Maintain(ctx context.Context) error {
+	if db.Dialect != SQLite {
+		return nil
+	}
+	if _, err := db.write.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return err
+	}
+	_, err := db.write.ExecContext(ctx, "PRAGMA optimize")
+	return err
+}
+
 // Close closes both pools.
 func (db *DB) Close() error {
 	err := db.write.Close()
@@ -116,10 +133,11 @@ func (db *DB) Close() error {
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
 
-// Stats returns the pool statistics of the writer and reader pools.
-func (db *DB) Stats() (write, read sql.DBStats) { return db.write.Stats(), db.read.Stats() }
+// Pools returns the writer and reader pools (the same pool on PostgreSQL),
+// for metrics collectors.
+func (db *DB) Pools() (write, read *sql.DB) { return db.write, db.read }
 
-// SQL returns the underlying reader pool, for tools (goose, backup) that need
+// SQL returns the underlying writer pool, for tools (goose, backup) that need
 // a *sql.DB. Application code uses Query, QueryRow and Tx.
 func (db *DB) SQL() *sql.DB { return db.write }
 

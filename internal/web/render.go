@@ -13,6 +13,7 @@ import (
 
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
+	"github.com/hallmark-platform/hallmark/internal/workday"
 	"github.com/hallmark-platform/hallmark/locales"
 )
 
@@ -21,15 +22,8 @@ type pages struct {
 	byName map[string]*template.Template
 }
 
-var shanghai = mustLoadLocation("Asia/Shanghai")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
+// shanghai is the zone every date is shown in.
+var shanghai = workday.Shanghai
 
 func loadPages(s *Server) (*pages, error) {
 	funcs := template.FuncMap{

@@ -82,14 +82,17 @@ func NormalizePhone(s string) (string, bool) {
 		return r
 	}, s)
 	s = strings.Trim(strings.ReplaceAll(s, "--", "-"), "-")
-	for _, p := range []string{"+86-", "+86", "0086-", "0086", "86-"} {
-		if strings.HasPrefix(s, p) && len(s)-len(p) == 11 {
-			s = s[len(p):]
+	// Mobile numbers are written in groups ("139-4781-2345") and with the
+	// country code; only the digits count.
+	mobile := strings.ReplaceAll(s, "-", "")
+	for _, p := range []string{"+86", "0086", "86"} {
+		if strings.HasPrefix(mobile, p) && len(mobile)-len(p) == 11 {
+			mobile = mobile[len(p):]
 			break
 		}
 	}
-	if mobileRe.MatchString(s) {
-		return s, true
+	if mobileRe.MatchString(mobile) {
+		return mobile, true
 	}
 	if m := serviceRe.FindStringSubmatch(s); m != nil {
 		return m[1] + "-" + m[2] + "-" + m[3], true

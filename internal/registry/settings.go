@@ -2,15 +2,11 @@ package registry
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"strconv"
 	"time"
 
-	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
-	"github.com/hallmark-platform/hallmark/internal/jobs"
+	"github.com/hallmark-platform/hallmark/internal/settings"
 	"github.com/hallmark-platform/hallmark/internal/store"
 )
 
@@ -23,45 +19,20 @@ const DefaultExpiringDays = 30
 
 // ExpiringDays returns the licence.expiring_days setting.
 func ExpiringDays(ctx context.Context, q store.Queryer) (int, error) {
-	var v string
-	err := q.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, SettingExpiringDays).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return DefaultExpiringDays, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	n, err := strconv.Atoi(v)
+	n, err := settings.Int(ctx, q, SettingExpiringDays, DefaultExpiringDays)
 	if err != nil || n < 1 {
-		return DefaultExpiringDays, nil
+		return DefaultExpiringDays, err
 	}
 	return n, nil
 }
 
-// SetExpiringDays changes licence.expiring_days (1–365). Only the office may.
+// SetExpiringDays changes licence.expiring_days (1–365; otherwise rule.range
+// on "value"). Only the office may.
 func SetExpiringDays(ctx context.Context, db *store.DB, who *auth.User, days int) error {
 	if !isStaff(who) || who.Role != auth.RoleAdmin {
 		return fielderr.ErrForbidden
 	}
-	if days < 1 || days > 365 {
-		return fielderr.New("days", "rule.range", "min", 1, "max", 365)
-	}
-	return db.Tx(ctx, func(tx *store.Tx) error {
-		before, err := ExpiringDays(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-			SettingExpiringDays, strconv.Itoa(days), store.Now()); err != nil {
-			return err
-		}
-		if err := audit.Write(ctx, tx, audit.Entry{Action: "update", Entity: "setting", EntityID: SettingExpiringDays,
-			Before: before, After: days}); err != nil {
-			return err
-		}
-		return jobs.Emit(ctx, tx, "setting.updated", map[string]any{"key": SettingExpiringDays, "value": days})
-	})
+	return settings.SetInt(ctx, db, SettingExpiringDays, days, 1, 365)
 }
 
 // China keeps one time zone and no daylight saving, so a fixed offset needs

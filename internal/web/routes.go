@@ -39,6 +39,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/me", in, s.apiMe)
 
 	s.registerRegistryRoutes()
+	s.registerAdminRoutes()
 }
 
 // navItem is one entry of the role's navigation.
@@ -58,6 +59,9 @@ var nav = []struct {
 	{"nav.enterprises", "/enterprises", auth.PermRegistryRead},
 	{"nav.licences", "/licences", auth.PermRegistryRead},
 	{"nav.products", "/products", auth.PermRegistryRead},
+	{"nav.users", "/admin/users", auth.PermUserAdmin},
+	{"nav.calendar", "/admin/calendar", auth.PermCalendarWrite},
+	{"nav.settings", "/admin/settings", auth.PermCalendarWrite},
 	{"nav.audit", "/admin/audit", auth.PermAuditRead},
 }
 

@@ -27,6 +27,15 @@ type notificationView struct {
 	Read      bool
 }
 
+func (s *Server) notificationView(lang string, n notify.Notification) notificationView {
+	params := make(map[string]any, len(n.Params))
+	for k, v := range n.Params {
+		params[k] = v
+	}
+	return notificationView{ID: n.ID, Message: locales.T(lang, "notify."+n.Kind, params),
+		Link: n.Link, CreatedAt: n.CreatedAt, Read: n.ReadAt != 0}
+}
+
 func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request) {
 	u := userFrom(r.Context())
 	lang := langFrom(r.Context())
@@ -39,12 +48,7 @@ func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	items := make([]notificationView, 0, len(list))
 	for _, n := range list {
-		params := map[string]any{}
-		for k, v := range n.Params {
-			params[k] = v
-		}
-		items = append(items, notificationView{ID: n.ID, Message: locales.T(lang, "notify."+n.Kind, params),
-			Link: n.Link, CreatedAt: n.CreatedAt, Read: n.ReadAt != 0})
+		items = append(items, s.notificationView(lang, n))
 	}
 	pg.Total = total
 	v := s.newView(r, "notifications.title", map[string]any{"Items": items, "Page": pg, "Unread": unread})

@@ -102,6 +102,9 @@ func (v *view) T(key string, kv ...any) string {
 	return locales.T(v.Lang, key, params)
 }
 
+// Tm translates a key with a map of parameters, as domain errors carry them.
+func (v *view) Tm(key string, params map[string]any) string { return locales.T(v.Lang, key, params) }
+
 // Can reports whether the viewer holds a permission, for showing buttons.
 func (v *view) Can(perm string) bool { return v.User.Can(auth.Permission(perm)) }
 

@@ -131,4 +131,3 @@ func hostPort(a net.Addr) string {
 	}
 	return tcp.String()
 }
-

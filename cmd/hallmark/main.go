@@ -51,7 +51,7 @@ func commands() []command {
 
 func run(ctx context.Context, args []string, out, errOut io.Writer) int {
 	name := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+	if len(args) > 0 && args[0] != "" && (args[0][0] != '-' || args[0] == "-h" || args[0] == "--help") {
 		name, args = args[0], args[1:]
 	}
 	if name == "help" || name == "-h" || name == "--help" {

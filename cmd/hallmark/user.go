@@ -108,7 +108,7 @@ func explain(err error) error {
 	}
 	var b strings.Builder
 	for _, e := range list {
-		fmt.Fprintf(&b, "\n  --%s: %s", e.Field, locales.T(locales.EN, e.Rule, e.Params))
+		fmt.Fprintf(&b, "\n  --%s: %s", strings.TrimSuffix(strings.TrimSuffix(e.Field, "_id"), "_code"), locales.T(locales.EN, e.Rule, e.Params))
 	}
 	return errors.New("invalid input:" + b.String())
 }

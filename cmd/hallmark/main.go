@@ -44,6 +44,7 @@ func commands() []command {
 		{"user", "add, list users or set a password (user add|list|passwd)", cmdUser},
 		{"backup", "write a consistent copy of a live SQLite database", cmdBackup},
 		{"audit", "verify the audit chain (audit verify)", cmdAudit},
+		{"import", "load divisions (CSV) or enterprises (.xlsx) (import regions|enterprises)", cmdImport},
 		{"gen", "generate synthetic data for benchmarks", cmdGen},
 		{"version", "print the version", cmdVersion},
 	}

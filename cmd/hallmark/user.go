@@ -108,7 +108,13 @@ func explain(err error) error {
 	}
 	var b strings.Builder
 	for _, e := range list {
-		fmt.Fprintf(&b, "\n  --%s: %s", strings.TrimSuffix(strings.TrimSuffix(e.Field, "_id"), "_code"), locales.T(locales.EN, e.Rule, e.Params))
+		fmt.Fprintf(&b, "\n  --%s: %s", strings.TrimSuffix(strings.TrimSuffix(e.Field, "_id"), "_code"), explainRule(e.Rule, e.Params))
 	}
 	return errors.New("invalid input:" + b.String())
+}
+
+// explainRule is a rule's message for a terminal, in English: logs and
+// scripts are read by administrators of either language.
+func explainRule(rule string, params map[string]any) string {
+	return locales.T(locales.EN, rule, params)
 }

@@ -46,17 +46,20 @@ const (
 	PermUserAdmin Permission = "user.admin"
 	// PermCalendarWrite: edit the working-day calendar and settings.
 	PermCalendarWrite Permission = "calendar.write"
+	// PermDepartmentWrite: keep the list of the leading group's member departments.
+	PermDepartmentWrite Permission = "department.write"
 )
 
 // grants says which roles hold each permission beyond the public and
 // signed-in ones. Admin holds everything.
 var grants = map[Permission][]Role{
-	PermRegistryRead:  {RoleOfficer, RoleInspector, RoleEnterprise},
-	PermRegistryWrite: {RoleOfficer},
-	PermLicenceWrite:  {RoleOfficer, RoleEnterprise},
-	PermAuditRead:     {},
-	PermUserAdmin:     {},
-	PermCalendarWrite: {},
+	PermRegistryRead:    {RoleOfficer, RoleInspector, RoleEnterprise},
+	PermRegistryWrite:   {RoleOfficer},
+	PermLicenceWrite:    {RoleOfficer, RoleEnterprise},
+	PermAuditRead:       {},
+	PermUserAdmin:       {},
+	PermCalendarWrite:   {},
+	PermDepartmentWrite: {},
 }
 
 // Permissions lists every permission a route may declare.

@@ -40,6 +40,7 @@ func (s *Server) registerRoutes() {
 
 	s.registerRegistryRoutes()
 	s.registerAdminRoutes()
+	s.registerDepartmentRoutes()
 }
 
 // navItem is one entry of the role's navigation.
@@ -60,6 +61,7 @@ var nav = []struct {
 	{"nav.licences", "/licences", auth.PermRegistryRead},
 	{"nav.products", "/products", auth.PermRegistryRead},
 	{"nav.users", "/admin/users", auth.PermUserAdmin},
+	{"nav.departments", "/admin/departments", auth.PermDepartmentWrite},
 	{"nav.calendar", "/admin/calendar", auth.PermCalendarWrite},
 	{"nav.settings", "/admin/settings", auth.PermCalendarWrite},
 	{"nav.audit", "/admin/audit", auth.PermAuditRead},

@@ -16,8 +16,8 @@ func cmdAudit(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return errUsage
 	}
 	fs, db := flags("audit verify", errOut)
-	if err := fs.Parse(args[1:]); err != nil {
-		return errUsage
+	if err := parse(fs, args[1:]); err != nil {
+		return err
 	}
 	d, err := app.Open(ctx, *db)
 	if err != nil {

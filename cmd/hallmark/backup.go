@@ -12,8 +12,8 @@ import (
 func cmdBackup(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs, db := flags("backup", errOut)
 	dest := fs.String("out", "", "where to write the copy (must not exist)")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parse(fs, args); err != nil {
+		return err
 	}
 	if *dest == "" {
 		fmt.Fprintln(errOut, "hallmark backup: --out FILE is required")

@@ -17,8 +17,8 @@ func cmdGen(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs, db := flags("gen", errOut)
 	n := fs.Int("enterprises", 0, "how many synthetic enterprises to add")
 	seed := fs.Int64("seed", 1, "random seed")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parse(fs, args); err != nil {
+		return err
 	}
 	if *n <= 0 {
 		fmt.Fprintln(errOut, "hallmark gen: say how much to generate, e.g. --enterprises 100000")
@@ -30,10 +30,24 @@ func cmdGen(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return err
 	}
 	defer d.Close()
+	count := func() (int, error) {
+		var c int
+		err := d.QueryRow(ctx, `SELECT COUNT(*) FROM enterprises`).Scan(&c)
+		return c, err
+	}
+	before, err := count()
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	if err := registry.GenerateEnterprises(ctx, d, *n, *seed); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "generated %d enterprises in %s\n", *n, time.Since(start).Round(time.Millisecond))
+	after, err := count()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "generated %d enterprises in %s (%d in the database)\n", after-before,
+		time.Since(start).Round(time.Millisecond), after)
 	return nil
 }

@@ -24,8 +24,8 @@ func cmdImport(ctx context.Context, args []string, out, errOut io.Writer) error 
 	fs, db := flags("import "+what, errOut)
 	file := fs.String("file", "", "the CSV (regions) or .xlsx (enterprises) file")
 	as := fs.String("as", "admin", "import enterprises as this user (an officer or the office), whose region they join")
-	if err := fs.Parse(args[1:]); err != nil {
-		return errUsage
+	if err := parse(fs, args[1:]); err != nil {
+		return err
 	}
 	if *file == "" {
 		fmt.Fprintln(errOut, "hallmark import: --file is required")

@@ -41,6 +41,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the web server (the default)", cmdServe},
 		{"migrate", "apply database migrations", cmdMigrate},
+		{"department", "add or list member departments (department add|list)", cmdDepartment},
 		{"user", "add, list users or set a password (user add|list|passwd)", cmdUser},
 		{"backup", "write a consistent copy of a live SQLite database", cmdBackup},
 		{"audit", "verify the audit chain (audit verify)", cmdAudit},
@@ -93,6 +94,20 @@ func flags(name string, errOut io.Writer) (*flag.FlagSet, *string) {
 	fs.SetOutput(errOut)
 	db := fs.String("db", envOr("HALLMARK_DB", "hallmark.db"), "SQLite file, or a postgres:// DSN (env HALLMARK_DB)")
 	return fs, db
+}
+
+// parse parses a subcommand's flags and refuses anything left over, so a
+// mistyped argument is not silently ignored.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fs.Usage()
+		return errUsage
+	}
+	return nil
 }
 
 func envOr(key, def string) string {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/hallmark-platform/hallmark/internal/app"
@@ -19,8 +18,8 @@ func cmdServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	demo := fs.Bool("demo", envOr("HALLMARK_DEMO", "") == "1", "load the demo banner (额济纳旗) into an empty database (env HALLMARK_DEMO=1)")
 	secure := fs.Bool("secure-cookies", envOr("HALLMARK_SECURE_COOKIES", "") == "1", "mark cookies Secure, when served over TLS (env HALLMARK_SECURE_COOKIES=1)")
 	verbose := fs.Bool("v", false, "log every request")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parse(fs, args); err != nil {
+		return err
 	}
 	level := slog.LevelInfo
 	if *verbose {
@@ -49,8 +48,8 @@ func cmdServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 
 func cmdMigrate(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs, db := flags("migrate", errOut)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parse(fs, args); err != nil {
+		return err
 	}
 	d, err := app.Open(ctx, *db)
 	if err != nil {
@@ -65,4 +64,3 @@ func cmdMigrate(ctx context.Context, args []string, out, errOut io.Writer) error
 	return nil
 }
 
-var _ = os.Stdout

@@ -36,7 +36,11 @@ func cmdUser(ctx context.Context, args []string, out, errOut io.Writer) error {
 		inst      = fs.String("institution", "", "institution id (add: institution)")
 		fromStdin = fs.Bool("password-stdin", false, "read the password from standard input instead of asking")
 	)
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if sub != "add" && sub != "list" && sub != "passwd" {
+		fmt.Fprintf(errOut, "unknown: hallmark user %s (add, list, passwd)\n", sub)
 		return errUsage
 	}
 	// The command line acts as the system, recorded as such in the audit trail.
@@ -108,7 +112,7 @@ func explain(err error) error {
 	}
 	var b strings.Builder
 	for _, e := range list {
-		fmt.Fprintf(&b, "\n  --%s: %s", strings.TrimSuffix(strings.TrimSuffix(e.Field, "_id"), "_code"), explainRule(e.Rule, e.Params))
+		fmt.Fprintf(&b, "\n  --%s: %s", flagName(e.Field), explainRule(e.Rule, e.Params))
 	}
 	return errors.New("invalid input:" + b.String())
 }
@@ -117,4 +121,13 @@ func explain(err error) error {
 // scripts are read by administrators of either language.
 func explainRule(rule string, params map[string]any) string {
 	return locales.T(locales.EN, rule, params)
+}
+
+// flagName maps a domain field to the flag that sets it.
+func flagName(field string) string {
+	switch field {
+	case "new":
+		return "password"
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(field, "_id"), "_code")
 }

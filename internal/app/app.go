@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/web"
 )
@@ -40,7 +41,9 @@ type Instance struct {
 	log      *slog.Logger
 }
 
-// Open opens and migrates the database named by dsn.
+// Open opens and migrates the database named by dsn, and makes sure the
+// built-in divisions (Inner Mongolia, Alxa and its banners) are there, so a
+// fresh database can take its first accounts without a demo.
 func Open(ctx context.Context, dsn string) (*store.DB, error) {
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
@@ -49,6 +52,10 @@ func Open(ctx context.Context, dsn string) (*store.DB, error) {
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if err := registry.SeedRegions(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("built-in divisions: %w", err)
 	}
 	return db, nil
 }

@@ -83,7 +83,7 @@ func New(cfg Config) (*Server, error) {
 	}
 
 	s.registerRoutes()
-	s.mux.HandleFunc("/", s.notFound)
+	s.mux.Handle("/", s.metrics.instrument("unmatched", http.HandlerFunc(s.notFound)))
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

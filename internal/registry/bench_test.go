@@ -1,6 +1,7 @@
 package registry_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"testing"
@@ -53,6 +54,43 @@ func BenchmarkListEnterprisesSearch(b *testing.B) {
 				}
 				b.ReportMetric(float64(total), "matches")
 			})
+		}
+	})
+}
+
+// BenchmarkImportEnterprises10k imports a 10,000-row workbook (generated
+// enterprises, exported) into an empty register; each iteration removes
+// the rows again, untimed.
+func BenchmarkImportEnterprises10k(b *testing.B) {
+	eachDB(b, func(b *testing.B, open func(testing.TB) *store.DB) {
+		ctx := context.Background()
+		src := open(b)
+		if err := registry.GenerateEnterprises(ctx, src, 10_000, 2); err != nil {
+			b.Fatal(err)
+		}
+		league := &auth.User{ID: "a", Role: auth.RoleAdmin, RegionCode: "152900"}
+		var file bytes.Buffer
+		if err := registry.ExportEnterprises(ctx, src, league, registry.Filter{}, &file, "zh-CN"); err != nil {
+			b.Fatal(err)
+		}
+		db := open(b)
+		if err := registry.SeedRegions(ctx, db); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(file.Len()))
+		for b.Loop() {
+			rep, err := registry.ImportEnterprises(ctx, db, league, bytes.NewReader(file.Bytes()), int64(file.Len()))
+			if err != nil || rep.Inserted != 10_000 {
+				b.Fatalf("%+v %v", len(rep.Errors), err)
+			}
+			b.StopTimer()
+			if err := db.Tx(ctx, func(tx *store.Tx) error {
+				_, err := tx.Exec(ctx, `DELETE FROM enterprises`)
+				return err
+			}); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
 		}
 	})
 }

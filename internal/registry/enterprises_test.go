@@ -263,13 +263,14 @@ func TestSearchEnterprises(t *testing.T) {
 			want []*registry.Enterprise
 		}{
 			{registry.Filter{Q: "鑫源"}, []*registry.Enterprise{a}},
-			{registry.Filter{Q: "ａｂｃ"}, []*registry.Enterprise{b}},      // full width, any case
-			{registry.Filter{Q: "abc超市(巴彦"}, []*registry.Enterprise{b}}, // brackets folded
-			{registry.Filter{Q: "alszq"}, []*registry.Enterprise{a}},    // pinyin initials
+			{registry.Filter{Q: "ａｂｃ"}, []*registry.Enterprise{b}},        // full width, any case
+			{registry.Filter{Q: "9144"}, []*registry.Enterprise{b, a, c}}, // short: names and codes, "abc…" before "alszq…"
+			{registry.Filter{Q: "abc超市(巴彦"}, []*registry.Enterprise{b}},   // brackets folded
+			{registry.Filter{Q: "alszq"}, []*registry.Enterprise{a}},      // pinyin initials
 			{registry.Filter{Q: "NMG"}, []*registry.Enterprise{c}},
 			{registry.Filter{Q: "有限公司"}, []*registry.Enterprise{a, c}},        // sorted by pinyin: a… before n…
 			{registry.Filter{Q: "91440300192203"}, []*registry.Enterprise{a}}, // USCC prefix
-			{registry.Filter{Q: "914403"}, []*registry.Enterprise{b, a, c}},   // "abc…" sorts before "alszq…"
+			{registry.Filter{Q: "914403"}, []*registry.Enterprise{a, c, b}},   // a code being typed lists in code order
 			{registry.Filter{Q: "100%"}, nil},                                 // LIKE characters are literal
 			{registry.Filter{Q: "_"}, nil},
 			{registry.Filter{Industry: "F", Status: "suspended"}, []*registry.Enterprise{b}},

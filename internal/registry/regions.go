@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -113,21 +112,18 @@ func RegionCovers(scope, code string) bool {
 }
 
 // regionScopeSQL is a condition on column that holds for the regions under
-// scope. It compares digit strings of the same shape, so every collation
-// orders them alike and a B-tree index serves it.
+// scope. A banner's scope is one value (enterprises and departments sit at
+// banner level or above), served by the indexes that lead with the region.
+// A wider scope is a code prefix written as LIKE, which neither database
+// uses to seek: a league or province office usually sees the whole register,
+// where walking the search-key index in page order beats a region range
+// that selects everything and then has to be sorted.
 func regionScopeSQL(column, scope string) (string, []any) {
 	p := regionPrefix(scope)
 	if len(p) >= 6 {
-		// Enterprises and departments sit at county level or above, so a
-		// county scope is one value.
 		return column + " = ?", []any{scope}
 	}
-	n, _ := strconv.Atoi(p)
-	upper := fmt.Sprintf("%0*d", len(p), n+1)
-	if len(upper) > len(p) {
-		return column + " >= ?", []any{p}
-	}
-	return "(" + column + " >= ? AND " + column + " < ?)", []any{p, upper}
+	return column + " LIKE ?", []any{p + "%"}
 }
 
 // Regions lists the divisions directly under parent ("" for the top level),

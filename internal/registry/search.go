@@ -30,14 +30,16 @@ type Filter struct {
 	Sort         string `json:"sort"`
 }
 
+// Every order ends in USCC and region, which identify an enterprise, so that
+// pages never overlap and the first query can read them from an index.
 var enterpriseSorts = map[string]string{
-	"name":     "e.search_key, e.uscc, e.id",
-	"-name":    "e.search_key DESC, e.uscc DESC, e.id DESC",
-	"uscc":     "e.uscc, e.id",
-	"created":  "e.created_at, e.id",
-	"-created": "e.created_at DESC, e.id DESC",
-	"updated":  "e.updated_at, e.id",
-	"-updated": "e.updated_at DESC, e.id DESC",
+	"name":     "e.search_key, e.uscc, e.region_code",
+	"-name":    "e.search_key DESC, e.uscc DESC, e.region_code DESC",
+	"uscc":     "e.uscc, e.region_code",
+	"created":  "e.created_at, e.uscc, e.region_code",
+	"-created": "e.created_at DESC, e.uscc DESC, e.region_code DESC",
+	"updated":  "e.updated_at, e.uscc, e.region_code",
+	"-updated": "e.updated_at DESC, e.uscc DESC, e.region_code DESC",
 }
 
 // usccPrefix returns q as the start of a USCC, or "" when it cannot be one.
@@ -53,6 +55,19 @@ func usccPrefix(q string) string {
 		}
 	}
 	return p
+}
+
+// codeOnly reports whether a USCC prefix is plainly a code being typed (six
+// characters or more, four of them digits), which no name contains; such a
+// search looks at codes only and lists them in code order.
+func codeOnly(p string) bool {
+	digits := 0
+	for i := 0; i < len(p); i++ {
+		if p[i] >= '0' && p[i] <= '9' {
+			digits++
+		}
+	}
+	return len(p) >= 6 && digits >= 4
 }
 
 // where builds the condition for f as who sees it. none is true when the
@@ -92,9 +107,12 @@ func (f Filter) where(who *auth.User) (cond string, args []any, none bool) {
 		add("e.department_id = ?", f.DepartmentID)
 	}
 	if pat := searchPattern(f.Q); pat != "" {
-		if p := usccPrefix(f.Q); p != "" {
+		switch p := usccPrefix(f.Q); {
+		case p != "" && codeOnly(p):
+			add(`e.uscc >= ? AND e.uscc < ?`, p, p+"~")
+		case p != "":
 			add(`(e.search_key LIKE ? ESCAPE '\' OR (e.uscc >= ? AND e.uscc < ?))`, pat, p, p+"~")
-		} else {
+		default:
 			add(`e.search_key LIKE ? ESCAPE '\'`, pat)
 		}
 	}
@@ -105,18 +123,22 @@ func (f Filter) order() string {
 	if o, ok := enterpriseSorts[f.Sort]; ok {
 		return o
 	}
+	if p := usccPrefix(f.Q); p != "" && codeOnly(p) {
+		return enterpriseSorts["uscc"]
+	}
 	return enterpriseSorts["name"]
 }
 
 // ListEnterprises returns one page of the enterprises who may see that match
 // f, and how many match in all.
 //
-// A substring search cannot use an index on SQLite, so its cost is one scan
-// of the region's search keys; the page and the total come out of that one
-// scan wherever possible. The first query walks the keys in page order and
-// returns the matching IDs, up to a cap: when fewer than the cap match, that
-// list is the total; only when more match (a broad search, where the walk
-// stops early) is a separate COUNT run.
+// A substring search cannot use a B-tree, so on SQLite (and on PostgreSQL
+// for searches too short for trigrams) its cost is a scan of the search-key
+// index; the page and the total come out of one scan wherever possible. The
+// first query walks that index in page order and returns the matching
+// (region, USCC) pairs, which the index holds, up to a cap: when fewer match,
+// their number is the total; only a broad search, where the walk stops
+// early, needs a separate COUNT.
 func ListEnterprises(ctx context.Context, q store.Queryer, who *auth.User, f Filter) ([]Enterprise, int, error) {
 	if !canRead(who) {
 		return nil, 0, fielderr.ErrForbidden
@@ -127,21 +149,21 @@ func ListEnterprises(ctx context.Context, q store.Queryer, who *auth.User, f Fil
 	}
 	limit, offset := pageLimit(f.Limit), max(f.Offset, 0)
 	walk := offset + limit + countCap
-	rows, err := q.Query(ctx, `SELECT e.id FROM enterprises e WHERE `+cond+` ORDER BY `+f.order()+` LIMIT ?`,
+	rows, err := q.Query(ctx, `SELECT e.region_code, e.uscc FROM enterprises e WHERE `+cond+` ORDER BY `+f.order()+` LIMIT ?`,
 		customPlan(q, append(args, walk))...)
 	if err != nil {
 		return nil, 0, err
 	}
-	var ids []string
+	var keys [][2]string
 	n := 0
 	for rows.Next() {
 		if n >= offset && n < offset+limit {
-			var id string
-			if err := rows.Scan(&id); err != nil {
+			var k [2]string
+			if err := rows.Scan(&k[0], &k[1]); err != nil {
 				rows.Close()
 				return nil, 0, err
 			}
-			ids = append(ids, id)
+			keys = append(keys, k)
 		}
 		n++
 	}
@@ -155,7 +177,7 @@ func ListEnterprises(ctx context.Context, q store.Queryer, who *auth.User, f Fil
 			return nil, 0, err
 		}
 	}
-	page, err := enterprisesByID(ctx, q, ids)
+	page, err := enterprisesByKey(ctx, q, keys)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -163,32 +185,40 @@ func ListEnterprises(ctx context.Context, q store.Queryer, who *auth.User, f Fil
 }
 
 // countCap is how many matches past the page the first query walks before
-// leaving the total to COUNT. Reading an ID costs far less than a second
-// scan, so it is generous.
-const countCap = 2000
+// leaving the total to COUNT: reading a few thousand short rows costs less
+// than a second scan, many more costs more.
+const countCap = 5000
 
-// enterprisesByID loads the enterprises with the given IDs, in that order.
-func enterprisesByID(ctx context.Context, q store.Queryer, ids []string) ([]Enterprise, error) {
-	out := make([]Enterprise, 0, len(ids))
-	if len(ids) == 0 {
+// enterprisesByKey loads the enterprises with the given (region, USCC)
+// pairs, in that order.
+func enterprisesByKey(ctx context.Context, q store.Queryer, keys [][2]string) ([]Enterprise, error) {
+	out := make([]Enterprise, 0, len(keys))
+	if len(keys) == 0 {
 		return out, nil
 	}
-	marks := strings.Repeat(",?", len(ids))[1:]
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	// Region IN … AND USCC IN … seeks the (region, USCC) index for every
+	// combination; the pairs that are not keys are dropped below.
+	var regions, codes []any
+	seen := map[string]bool{}
+	for _, k := range keys {
+		if !seen[k[0]] {
+			seen[k[0]] = true
+			regions = append(regions, k[0])
+		}
+		codes = append(codes, k[1])
 	}
 	got, err := queryEnterprises(ctx, q, `SELECT `+enterpriseCols+` FROM enterprises e`+enterpriseJoins+
-		` WHERE e.id IN (`+marks+`)`, args...)
+		` WHERE e.region_code IN (`+strings.Repeat(",?", len(regions))[1:]+`) AND e.uscc IN (`+
+		strings.Repeat(",?", len(codes))[1:]+`)`, append(regions, codes...)...)
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]Enterprise, len(got))
+	byKey := make(map[[2]string]Enterprise, len(got))
 	for _, e := range got {
-		byID[e.ID] = e
+		byKey[[2]string{e.RegionCode, e.USCC}] = e
 	}
-	for _, id := range ids {
-		if e, ok := byID[id]; ok {
+	for _, k := range keys {
+		if e, ok := byKey[k]; ok {
 			out = append(out, e)
 		}
 	}

@@ -38,7 +38,7 @@ func BenchmarkListEnterprisesSearch(b *testing.B) {
 			{"common", officer, registry.Filter{Q: "商贸"}},
 			{"most", officer, registry.Filter{Q: "有限公司"}},
 			{"initials", officer, registry.Filter{Q: "xysm"}},
-			{"uscc", officer, registry.Filter{Q: "91152921MA"}},
+			{"uscc", officer, registry.Filter{Q: "91152921"}},
 			{"league_rare", league, registry.Filter{Q: "鑫源"}},
 			{"league_common", league, registry.Filter{Q: "商贸"}},
 			{"none", officer, registry.Filter{}},

@@ -3,7 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
-	"math/rand"
+	"math/rand/v2"
 	"strings"
 
 	"github.com/hallmark-platform/hallmark/internal/audit"
@@ -28,47 +28,7 @@ var (
 	genIndustr = []string{"A", "A", "A", "B", "C", "C", "C", "E", "F", "F", "F", "F", "G", "H", "H", "H", "I", "K", "L", "O", "R"}
 )
 
-// generateUSCC makes a valid code for a market entity registered in region:
-// registration authority 9, category 1 (enterprise), 2 (sole trader) or 3
-// (farmers' cooperative), an organisation code with a correct GB 11714 check
-// character, and the GB 32100 check character.
-func generateUSCC(r *rand.Rand, region string) string {
-	const alnum = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-	cat := []byte{'1', '1', '1', '2', '3'}[r.Intn(5)]
-	body := make([]byte, 8)
-	if r.Intn(2) == 0 {
-		// New-style body assigned since 2015 ("MA…").
-		body[0], body[1] = 'M', 'A'
-		for i := 2; i < 8; i++ {
-			body[i] = alnum[r.Intn(len(alnum))]
-		}
-	} else {
-		for i := range body {
-			body[i] = byte('0' + r.Intn(10))
-		}
-	}
-	weights := [8]int{3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for i, c := range body {
-		v := int(c - '0')
-		if c >= 'A' {
-			v = int(c-'A') + 10
-		}
-		sum += v * weights[i]
-	}
-	check := byte('0')
-	switch w := 11 - sum%11; w {
-	case 10:
-		check = 'X'
-	case 11:
-	default:
-		check = byte('0' + w)
-	}
-	first17 := "9" + string(cat) + region + string(body) + string(check)
-	return first17 + string(codes.USCCCheckChar(first17))
-}
-
-func pick[T any](r *rand.Rand, xs []T) T { return xs[r.Intn(len(xs))] }
+func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
 // GenerateEnterprises adds n synthetic enterprises with valid USCCs across
 // the three banners of Alxa League (most in Alxa Left Banner), for demos and
@@ -94,7 +54,7 @@ func GenerateEnterprises(ctx context.Context, db *store.DB, n int, seed int64) e
 			depts[banner] = append(depts[banner], d.ID)
 		}
 	}
-	r := rand.New(rand.NewSource(seed))
+	r := rand.New(rand.NewPCG(uint64(seed), 0x6861_6c6c))
 	now := store.Now()
 	const perStmt, perTx = 500, 10000
 	seen := map[string]bool{}
@@ -103,13 +63,13 @@ func GenerateEnterprises(ctx context.Context, db *store.DB, n int, seed int64) e
 		batch := make([]Enterprise, 0, min(perTx, n-made))
 		for len(batch) < cap(batch) {
 			region := "152921"
-			switch x := r.Intn(100); {
+			switch x := r.IntN(100); {
 			case x >= 92:
 				region = "152923"
 			case x >= 80:
 				region = "152922"
 			}
-			uscc := generateUSCC(r, region)
+			uscc := codes.GenerateUSCC(r, region)
 			if seen[region+uscc] {
 				continue
 			}
@@ -118,17 +78,17 @@ func GenerateEnterprises(ctx context.Context, db *store.DB, n int, seed int64) e
 			name := pick(r, genPlaces[region]) + brand + pick(r, genTrades) + pick(r, genForms)
 			town := pick(r, towns[region])
 			rep := string(pick(r, genSurname)) + string(pick(r, genGiven))
-			if r.Intn(2) == 0 {
+			if r.IntN(2) == 0 {
 				rep += string(pick(r, genGiven))
 			}
 			e := Enterprise{
 				ID: store.NewID(), RegionCode: region, USCC: uscc, USCCChecksumOK: true, Name: name,
-				LegalRep: rep, Address: fmt.Sprintf("%s%s%d号", town.Name, pick(r, []string{"新华街", "王府街", "额鲁特大街", "土尔扈特路", "达来路", "巴彦路"}), 1+r.Intn(300)),
+				LegalRep: rep, Address: fmt.Sprintf("%s%s%d号", town.Name, pick(r, []string{"新华街", "王府街", "额鲁特大街", "土尔扈特路", "达来路", "巴彦路"}), 1+r.IntN(300)),
 				TownshipCode: town.Code, Industry: pick(r, genIndustr), ContactName: rep,
-				ContactPhone: fmt.Sprintf("1%d%09d", 3+r.Intn(7), r.Intn(1_000_000_000)), Status: StatusActive,
+				ContactPhone: fmt.Sprintf("1%d%09d", 3+r.IntN(7), r.IntN(1_000_000_000)), Status: StatusActive,
 				CreatedAt: now, UpdatedAt: now,
 			}
-			if x := r.Intn(100); x < 5 {
+			if x := r.IntN(100); x < 5 {
 				e.Status = StatusClosed
 			} else if x < 8 {
 				e.Status = StatusSuspended

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
+	"github.com/hallmark-platform/hallmark/internal/jobs"
 	"github.com/hallmark-platform/hallmark/internal/store"
 )
 
@@ -332,7 +333,11 @@ func LoadRegionsCSV(ctx context.Context, db *store.DB, r io.Reader) (int, error)
 				return err
 			}
 		}
-		return nil
+		codes := make([]string, len(changed))
+		for i, reg := range changed {
+			codes[i] = reg.Code
+		}
+		return jobs.Emit(ctx, tx, "regions.changed", map[string]any{"codes": codes})
 	})
 	if err != nil {
 		return 0, err

@@ -14,7 +14,9 @@ import (
 
 // Filter selects enterprises. Q matches anywhere in the name (ignoring case
 // and full/half width) or its pinyin initials ("alsz"), or the start of the
-// USCC. RegionCode narrows to a region under the user's own; Township,
+// USCC; a Q that is plainly a code being typed (six or more code characters,
+// four of them digits) matches codes only and lists them in code order.
+// RegionCode narrows to a region under the user's own; Township,
 // Industry, Status and DepartmentID must match exactly. Sort is "name" (the
 // default: by pinyin initials, then name), "-name", "uscc", "created",
 // "-created", "updated" or "-updated" (newest first).

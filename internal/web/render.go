@@ -13,6 +13,7 @@ import (
 
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
+	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/workday"
 	"github.com/hallmark-platform/hallmark/locales"
 )
@@ -41,6 +42,13 @@ func loadPages(s *Server) (*pages, error) {
 			return time.UnixMilli(ms).In(shanghai).Format("2006-01-02 15:04")
 		},
 		"add": func(a, b int) int { return a + b },
+		// industry names a GB/T 4754 section in the page's language.
+		"industry": func(code, lang string) string {
+			if i, ok := registry.IndustryByCode(code); ok {
+				return i.Code + " " + i.DisplayName(lang)
+			}
+			return code
+		},
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {

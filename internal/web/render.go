@@ -95,6 +95,8 @@ type view struct {
 	Data    any
 	Langs   []string
 	Partial bool
+	// Charts loads Apache ECharts for pages that draw charts.
+	Charts bool
 }
 
 // T translates a key for the page's language; extra arguments are name,

@@ -23,3 +23,28 @@
     }
   });
 })();
+
+// Charts: <div data-chart='{ECharts option JSON}'> is drawn with the
+// vendored Apache ECharts when the page has loaded it. Options travel as
+// data, never as inline script, so the CSP stays strict.
+(function () {
+  "use strict";
+  function draw(root) {
+    if (!window.echarts) { return; }
+    var els = (root || document).querySelectorAll("[data-chart]");
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i];
+      if (el.getAttribute("data-drawn")) { continue; }
+      try {
+        var chart = window.echarts.init(el, null, { renderer: "svg" });
+        chart.setOption(JSON.parse(el.getAttribute("data-chart")));
+        el.setAttribute("data-drawn", "1");
+        window.addEventListener("resize", chart.resize);
+      } catch (e) {
+        el.textContent = el.getAttribute("data-chart-error") || "";
+      }
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  document.addEventListener("htmx:afterSwap", function (e) { draw(e.target); });
+})();

@@ -4,6 +4,8 @@
 // inspections of the work (督查) and periodic bulletins (通报).
 package plan
 
+import "github.com/hallmark-platform/hallmark/internal/blob"
+
 // Plan statuses.
 const (
 	PlanDraft     = "draft"
@@ -44,14 +46,14 @@ type Plan struct {
 	UpdatedAt   int64  `json:"updated_at"`
 }
 
-// Rule is the configurable status-light rule. The zero value means the
-// default of domain-cn.md §10.
+// Rule is the configurable status-light rule. A zero field means its
+// default, the rule of domain-cn.md §10 (see Rule.Normalize).
 type Rule struct {
-	YellowLag      float64 `json:"yellow_lag"`       // points behind time-proportional progress that turn a task yellow (default 10)
-	RedLag         float64 `json:"red_lag"`          // points behind that turn it red (default 30)
-	DueSoonDays    int     `json:"due_soon_days"`    // working days before the deadline that count as "due soon" (default 5)
-	EscalateYellow int     `json:"escalate_yellow"`  // consecutive yellows that escalate to red (default 2)
-	MissedIsYellow bool    `json:"missed_is_yellow"` // a missed report turns a task yellow (default true)
+	YellowLag      float64 `json:"yellow_lag"`      // points behind time-proportional progress that turn a task yellow (default 10)
+	RedLag         float64 `json:"red_lag"`         // more points behind than this turn it red (default 30)
+	DueSoonDays    int     `json:"due_soon_days"`   // working days before the deadline that count as "due soon" (default 5)
+	EscalateYellow int     `json:"escalate_yellow"` // consecutive report periods behind schedule that turn a yellow red (default 2)
+	IgnoreMissed   bool    `json:"ignore_missed"`   // a missed report does not turn a task yellow (default: it does)
 }
 
 // Item is a work point in the plan document's own hierarchy (一、(一) 1.).
@@ -83,7 +85,7 @@ type Task struct {
 	Description      string   `json:"description"`
 	LeadDepartmentID string   `json:"lead_department"`
 	LeadDepartment   string   `json:"lead_department_name,omitempty"`
-	Supporting       []string `json:"supporting"`
+	Supporting       []string `json:"supporting"` // department IDs (配合单位)
 	OwnerID          string   `json:"owner"`
 	OwnerName        string   `json:"owner_name,omitempty"`
 	Leader           string   `json:"leader"`
@@ -100,9 +102,12 @@ type Task struct {
 	Light            string   `json:"light"` // green, yellow, red ("" before publication)
 	LightCause       string   `json:"light_cause,omitempty"`
 	LightSince       int64    `json:"light_since,omitempty"`
-	YellowStreak     int      `json:"yellow_streak"`
+	YellowStreak     int      `json:"yellow_streak"`           // consecutive report periods behind schedule
+	YellowPeriod     string   `json:"yellow_period,omitempty"` // the last period counted in YellowStreak
+	MissedPeriod     string   `json:"missed_period,omitempty"` // the report period whose report is missing, "" when none is
 	PublishedAt      int64    `json:"published_at,omitempty"`
 	SignedAt         int64    `json:"signed_at,omitempty"`
+	SignedBy         string   `json:"signed_by,omitempty"`
 	DoneAt           int64    `json:"done_at,omitempty"`
 	ClosedAt         int64    `json:"closed_at,omitempty"`
 	CreatedAt        int64    `json:"created_at"`
@@ -123,12 +128,24 @@ type Report struct {
 	Files      []File  `json:"files,omitempty"`
 }
 
-// File is an evidence file attached to a report.
-type File struct {
-	Hash string `json:"hash"`
-	Name string `json:"name"`
-	Size int64  `json:"size"`
-	Mime string `json:"mime"`
+// File is an evidence file attached to a report: a file stored with
+// blob.Store.Put, and the name it was uploaded under.
+type File = blob.File
+
+// Change is one recorded change of a published task's deadline, owner or
+// lead department, with the reason given for it.
+type Change struct {
+	ID        string `json:"id"`
+	TaskID    string `json:"task_id"`
+	Field     string `json:"field"` // deadline, owner, lead_department
+	Old       string `json:"old"`   // a date, or a user or department ID
+	New       string `json:"new"`
+	OldName   string `json:"old_name"` // the user's or department's name, for owner and lead_department
+	NewName   string `json:"new_name"`
+	Reason    string `json:"reason"`
+	ActorID   string `json:"actor_id"`
+	ActorName string `json:"actor_name,omitempty"`
+	At        int64  `json:"at"`
 }
 
 // LightChange is one change of a task's light, with its cause.

@@ -122,11 +122,13 @@ func GenerateEnterprises(ctx context.Context, db *store.DB, n int, seed int64) e
 }
 
 // analyze refreshes the planner's statistics after a bulk load, so that the
-// first searches do not run on plans made for an empty table.
+// first searches do not run on plans made for an empty table. On PostgreSQL
+// the vacuum also marks the new pages all-visible, which lets counts run as
+// index-only scans of the search index instead of reading the table.
 func analyze(ctx context.Context, db *store.DB) error {
 	q := "ANALYZE"
 	if db.Dialect == store.Postgres {
-		q = "ANALYZE enterprises"
+		q = "VACUUM (ANALYZE) enterprises"
 	}
 	_, err := db.Exec(ctx, q)
 	return err

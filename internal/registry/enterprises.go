@@ -428,8 +428,15 @@ func FindEnterpriseByUSCC(ctx context.Context, q store.Queryer, who *auth.User, 
 	if !canRead(who) {
 		return nil, fielderr.ErrForbidden
 	}
-	rows, err := q.Query(ctx, `SELECT `+enterpriseCols+` FROM enterprises e`+enterpriseJoins+` WHERE e.uscc = ? ORDER BY e.region_code`,
-		codes.NormalizeUSCC(uscc))
+	// The regions the user may see, listed, let the (region, USCC) index
+	// answer instead of a scan of every enterprise.
+	scope := who.RegionCode
+	if isEnterpriseUser(who) {
+		scope = ""
+	}
+	rows, err := q.Query(ctx, `SELECT `+enterpriseCols+` FROM enterprises e`+enterpriseJoins+` WHERE e.uscc = ?
+		AND e.region_code IN (SELECT code FROM regions WHERE level <> ? AND code LIKE ?) ORDER BY e.region_code`,
+		codes.NormalizeUSCC(uscc), LevelTownship, regionPrefix(scope)+"%")
 	if err != nil {
 		return nil, err
 	}

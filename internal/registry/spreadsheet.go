@@ -389,12 +389,19 @@ func registeredUSCCs(ctx context.Context, q store.Queryer, data []importRow) (ma
 	const batch = 500
 	for i := 0; i < len(data); i += batch {
 		part := data[i:min(i+batch, len(data))]
-		args := make([]any, 0, len(part))
+		var regions, codes []any
+		seen := map[string]bool{}
 		for _, row := range part {
-			args = append(args, row.ent.USCC)
+			if !seen[row.ent.RegionCode] {
+				seen[row.ent.RegionCode] = true
+				regions = append(regions, row.ent.RegionCode)
+			}
+			codes = append(codes, row.ent.USCC)
 		}
-		rows, err := q.Query(ctx, `SELECT region_code, uscc FROM enterprises WHERE uscc IN (`+
-			strings.Repeat(",?", len(args))[1:]+`)`, args...)
+		// Both lists, so that the (region, USCC) index answers.
+		rows, err := q.Query(ctx, `SELECT region_code, uscc FROM enterprises WHERE region_code IN (`+
+			strings.Repeat(",?", len(regions))[1:]+`) AND uscc IN (`+strings.Repeat(",?", len(codes))[1:]+`)`,
+			append(regions, codes...)...)
 		if err != nil {
 			return nil, err
 		}

@@ -407,7 +407,8 @@ func serve(t *testing.T, args ...string) (url string, out *syncBuffer, stop func
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errOut := &syncBuffer{}, &syncBuffer{}
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, append([]string{"serve"}, args...), out, errOut) }()
+	args = append([]string{"serve", "--blobs", t.TempDir()}, args...)
+	go func() { done <- run(ctx, args, out, errOut) }()
 	deadline := time.After(2 * time.Minute)
 	for {
 		if m := listening.FindStringSubmatch(out.String()); m != nil {
@@ -474,7 +475,7 @@ func TestServe(t *testing.T) {
 		// quickly and saying why, and serve nothing.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		code, sout, serr := hallmarkCtx(ctx, "", "serve", "--db", dsn, "--addr", "127.0.0.1:0", "--demo")
+		code, sout, serr := hallmarkCtx(ctx, "", "serve", "--db", dsn, "--addr", "127.0.0.1:0", "--demo", "--blobs", t.TempDir())
 		if code != 1 || sout != "" || !strings.Contains(serr, "already holds data") || !strings.Contains(serr, "empty database") {
 			t.Errorf("serve --demo on a database with data: exit %d, out %q, err %q", code, sout, serr)
 		}
@@ -487,7 +488,7 @@ func TestServeDemoRefusesGeneratedData(t *testing.T) {
 	if code, _, errOut := hallmark(t, "", "gen", "--db", dsn, "--enterprises", "3"); code != 0 {
 		t.Fatal(errOut)
 	}
-	code, out, errOut := hallmark(t, "", "serve", "--db", dsn, "--addr", "127.0.0.1:0", "--demo")
+	code, out, errOut := hallmark(t, "", "serve", "--db", dsn, "--addr", "127.0.0.1:0", "--demo", "--blobs", t.TempDir())
 	if code != 1 || out != "" || !strings.Contains(errOut, "already holds data") {
 		t.Errorf("serve --demo on generated data: exit %d, out %q, err %q", code, out, errOut)
 	}

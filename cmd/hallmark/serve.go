@@ -17,6 +17,7 @@ func cmdServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	addr := fs.String("addr", envOr("HALLMARK_ADDR", ":8080"), "listen address (env HALLMARK_ADDR)")
 	demo := fs.Bool("demo", envOr("HALLMARK_DEMO", "") == "1", "load the demo banner (额济纳旗) into an empty database (env HALLMARK_DEMO=1)")
 	secure := fs.Bool("secure-cookies", envOr("HALLMARK_SECURE_COOKIES", "") == "1", "mark cookies Secure, when served over TLS (env HALLMARK_SECURE_COOKIES=1)")
+	blobs := fs.String("blobs", envOr("HALLMARK_BLOBS", ""), "folder of evidence files (env HALLMARK_BLOBS; default: blobs/ beside the SQLite file, ./blobs for PostgreSQL)")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -26,7 +27,7 @@ func cmdServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 		level = slog.LevelDebug
 	}
 	log := newLogger(errOut, level)
-	inst, err := app.Start(ctx, app.Options{Addr: *addr, DB: *db, Demo: *demo, Logger: log, Secure: *secure})
+	inst, err := app.Start(ctx, app.Options{Addr: *addr, DB: *db, Demo: *demo, Logger: log, Secure: *secure, Blobs: *blobs})
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Secure marks cookies Secure (set when served over TLS).
 	Secure bool
+	// Blobs is the folder of evidence files; "" puts it beside the SQLite
+	// file (or in ./blobs for PostgreSQL).
+	Blobs string
 }
 
 // Instance is a started Hallmark.
@@ -76,7 +79,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			return nil, err
 		}
 	}
-	srv, err := web.New(web.Config{DB: db, Logger: o.Logger, Demo: o.Demo, SecureCookies: o.Secure})
+	srv, err := web.New(web.Config{DB: db, Logger: o.Logger, Demo: o.Demo, SecureCookies: o.Secure, BlobDir: o.Blobs})
 	if err != nil {
 		db.Close()
 		return nil, err

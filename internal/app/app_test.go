@@ -48,6 +48,9 @@ func start(t *testing.T, o app.Options) *app.Instance {
 	if o.Logger == nil {
 		o.Logger = quiet
 	}
+	if o.Blobs == "" {
+		o.Blobs = t.TempDir()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	inst, err := app.Start(ctx, o)
@@ -234,7 +237,7 @@ func TestStartDemo(t *testing.T) {
 		})
 
 		t.Run("demo refuses a database with data", func(t *testing.T) {
-			_, err := app.Start(context.Background(), app.Options{Addr: "127.0.0.1:0", DB: dsn, Demo: true, Logger: quiet})
+			_, err := app.Start(context.Background(), app.Options{Addr: "127.0.0.1:0", DB: dsn, Demo: true, Logger: quiet, Blobs: t.TempDir()})
 			if !errors.Is(err, demo.ErrNotEmpty) {
 				t.Fatalf("a second --demo start: err = %v, want demo.ErrNotEmpty", err)
 			}
@@ -330,7 +333,7 @@ func TestStartFailsCleanly(t *testing.T) {
 	}
 	defer ln.Close()
 	dbPath := filepath.Join(t.TempDir(), "hallmark.db")
-	_, err = app.Start(context.Background(), app.Options{Addr: ln.Addr().String(), DB: dbPath, Logger: quiet})
+	_, err = app.Start(context.Background(), app.Options{Addr: ln.Addr().String(), DB: dbPath, Logger: quiet, Blobs: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), ln.Addr().String()) {
 		t.Fatalf("start on a taken port: err = %v, want one naming %s", err, ln.Addr())
 	}
@@ -349,7 +352,7 @@ func BenchmarkStartDemo(b *testing.B) {
 			b.StopTimer()
 			dsn := newDSN()
 			b.StartTimer()
-			inst, err := app.Start(context.Background(), app.Options{Addr: "127.0.0.1:0", DB: dsn, Demo: true, Logger: quiet})
+			inst, err := app.Start(context.Background(), app.Options{Addr: "127.0.0.1:0", DB: dsn, Demo: true, Logger: quiet, Blobs: b.TempDir()})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -48,6 +48,13 @@ const (
 	PermCalendarWrite Permission = "calendar.write"
 	// PermDepartmentWrite: keep the list of the leading group's member departments.
 	PermDepartmentWrite Permission = "department.write"
+	// PermPlanRead: see the year's plans, tasks, inspections and published bulletins
+	// (a department sees the tasks it leads or supports).
+	PermPlanRead Permission = "plan.read"
+	// PermPlanWrite: draw up plans and tasks, run inspections of the work, issue bulletins.
+	PermPlanWrite Permission = "plan.write"
+	// PermTaskReport: sign for tasks and report their progress, answer rectifications.
+	PermTaskReport Permission = "task.report"
 )
 
 // grants says which roles hold each permission beyond the public and
@@ -60,6 +67,9 @@ var grants = map[Permission][]Role{
 	PermUserAdmin:       {},
 	PermCalendarWrite:   {},
 	PermDepartmentWrite: {},
+	PermPlanRead:        {RoleOfficer, RoleInspector},
+	PermPlanWrite:       {},
+	PermTaskReport:      {RoleOfficer},
 }
 
 // Permissions lists every permission a route may declare.

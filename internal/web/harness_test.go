@@ -64,7 +64,7 @@ func newSiteOn(t *testing.T, db *store.DB) *site {
 		}
 		s.tokens[role] = tok
 	}
-	srv, err := web.New(web.Config{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, err := web.New(web.Config{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BlobDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

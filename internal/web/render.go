@@ -42,6 +42,14 @@ func loadPages(s *Server) (*pages, error) {
 			return time.UnixMilli(ms).In(shanghai).Format("2006-01-02 15:04")
 		},
 		"add": func(a, b int) int { return a + b },
+		// paramsOf widens stored string parameters for message interpolation.
+		"paramsOf": func(m map[string]string) map[string]any {
+			out := make(map[string]any, len(m))
+			for k, v := range m {
+				out[k] = v
+			}
+			return out
+		},
 		// industry names a GB/T 4754 section in the page's language.
 		"industry": func(code, lang string) string {
 			if i, ok := registry.IndustryByCode(code); ok {
@@ -167,6 +175,12 @@ func (f *form) setErrors(lang string, err error) bool {
 		}
 	}
 	return true
+}
+
+// t translates a key in the request's language.
+func (s *Server) t(r *http.Request, key string, kv ...any) string {
+	v := &view{Lang: langFrom(r.Context())}
+	return v.T(key, kv...)
 }
 
 func (s *Server) newView(r *http.Request, titleKey string, data any) *view {

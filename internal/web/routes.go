@@ -39,6 +39,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/me", in, s.apiMe)
 
 	s.registerRegistryRoutes()
+	s.registerPlanRoutes()
 	s.registerAdminRoutes()
 	s.registerDepartmentRoutes()
 }
@@ -57,6 +58,8 @@ var nav = []struct {
 	perm      auth.Permission
 }{
 	{"nav.home", "/", auth.PermSignedIn},
+	{"nav.tasks", "/tasks", auth.PermPlanRead},
+	{"nav.plans", "/plans", auth.PermPlanRead},
 	{"nav.enterprises", "/enterprises", auth.PermRegistryRead},
 	{"nav.licences", "/licences", auth.PermRegistryRead},
 	{"nav.products", "/products", auth.PermRegistryRead},

@@ -15,6 +15,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/hallmark-platform/hallmark/internal/auth"
+	"github.com/hallmark-platform/hallmark/internal/blob"
 	"github.com/hallmark-platform/hallmark/internal/store"
 )
 
@@ -28,6 +29,9 @@ type Config struct {
 	SecureCookies bool
 	// Now returns the current time; tests may fix it.
 	Now func() time.Time
+	// BlobDir is the folder of evidence files (blob.DirFor of the database
+	// by default).
+	BlobDir string
 }
 
 // Route is one registered endpoint.
@@ -50,6 +54,7 @@ type Server struct {
 	handler  http.Handler
 	assets   *assets
 	pages    *pages
+	blobs    *blob.Store
 }
 
 // New builds the server and registers every route.
@@ -62,6 +67,13 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, mux: http.NewServeMux()}
 	var err error
+	if cfg.BlobDir == "" {
+		cfg.BlobDir = blob.DirFor(cfg.DB.DSN())
+		s.cfg.BlobDir = cfg.BlobDir
+	}
+	if s.blobs, err = blob.Open(cfg.BlobDir); err != nil {
+		return nil, err
+	}
 	if s.assets, err = loadAssets(); err != nil {
 		return nil, err
 	}

@@ -367,7 +367,7 @@ func CreateInspection(ctx context.Context, db *store.DB, who *auth.User, in Insp
 	if who == nil || who.Role != auth.RoleAdmin {
 		return nil, fielderr.ErrForbidden
 	}
-	now := store.Now()
+	now := planNowMs(ctx)
 	ins := Inspection{ID: store.NewID(), PlanID: strings.TrimSpace(in.PlanID), Title: ibClean(in.Title),
 		Kind: strings.TrimSpace(in.Kind), DepartmentID: strings.TrimSpace(in.DepartmentID), Notes: ibCleanText(in.Notes),
 		Status: InspectionPlanned, CreatedBy: who.ID, CreatedAt: now, UpdatedAt: now,
@@ -442,7 +442,7 @@ func CompleteInspection(ctx context.Context, db *store.DB, who *auth.User, id st
 			return nil
 		}
 		before := *in
-		in.Status, in.UpdatedAt = InspectionDone, store.Now()
+		in.Status, in.UpdatedAt = InspectionDone, planNowMs(ctx)
 		if _, err := tx.Exec(ctx, `UPDATE inspections SET status = ?, updated_at = ? WHERE id = ?`, in.Status, in.UpdatedAt, in.ID); err != nil {
 			return err
 		}
@@ -509,7 +509,7 @@ func AddInspectionTasks(ctx context.Context, db *store.DB, who *auth.User, inspe
 		if len(add) == 0 {
 			return nil
 		}
-		now := store.Now()
+		now := planNowMs(ctx)
 		for _, id := range add {
 			if _, err := tx.Exec(ctx, `INSERT INTO inspection_tasks (inspection_id, task_id, drawn, added_by, added_at) VALUES (?,?,?,?,?)`,
 				in.ID, id, false, who.ID, now); err != nil {
@@ -625,7 +625,7 @@ func DrawInspectionTasks(ctx context.Context, db *store.DB, who *auth.User, insp
 			return err
 		}
 		d := InspectionDraw{ID: store.NewID(), InspectionID: in.ID, Seed: hex.EncodeToString(b[:]), N: n, Pool: pool,
-			DrawnBy: who.ID, At: store.Now()}
+			DrawnBy: who.ID, At: planNowMs(ctx)}
 		d.Drawn = DrawTasks(d.Seed, pool, n)
 		if _, err := tx.Exec(ctx, `INSERT INTO inspection_draws (id, inspection_id, seed, n, pool, drawn, drawn_by, at)
 			VALUES (?,?,?,?,?,?,?,?)`, d.ID, d.InspectionID, d.Seed, d.N, strings.Join(d.Pool, ","),
@@ -656,7 +656,7 @@ func DrawInspectionTasks(ctx context.Context, db *store.DB, who *auth.User, insp
 // the tasks checked or (TaskID empty) the visit in general.
 func RecordFinding(ctx context.Context, db *store.DB, who *auth.User, inspectionID string, in FindingInput) (*Finding, error) {
 	f := Finding{ID: store.NewID(), InspectionID: inspectionID, TaskID: strings.TrimSpace(in.TaskID),
-		Content: ibCleanText(in.Content), Severity: strings.TrimSpace(in.Severity), CreatedAt: store.Now()}
+		Content: ibCleanText(in.Content), Severity: strings.TrimSpace(in.Severity), CreatedAt: planNowMs(ctx)}
 	var errs fielderr.List
 	ibText(&errs, "content", f.Content, true, FindingContentMax)
 	if f.Severity == "" {
@@ -787,7 +787,7 @@ func DemandRectification(ctx context.Context, db *store.DB, who *auth.User, find
 		if err := errs.Err(); err != nil {
 			return err
 		}
-		now := store.Now()
+		now := planNowMs(ctx)
 		id := store.NewID()
 		if _, err := tx.Exec(ctx, `INSERT INTO rectifications (id, finding_id, region_code, department_id, demand, deadline,
 			status, created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)`,
@@ -798,7 +798,7 @@ func DemandRectification(ctx context.Context, db *store.DB, who *auth.User, find
 		if err != nil {
 			return err
 		}
-		r.judge(workday.FormatDate(time.Now()))
+		r.judge(workday.FormatDate(planNow(ctx)))
 		if err := audit.Write(ctx, tx, audit.Entry{Action: "create", Entity: "rectification", EntityID: id,
 			RegionCode: ins.RegionCode, After: r}); err != nil {
 			return err
@@ -907,7 +907,7 @@ func AddRectificationUpdate(ctx context.Context, db *store.DB, who *auth.User, r
 			return err
 		}
 		before := *r
-		now := store.Now()
+		now := planNowMs(ctx)
 		switch kind {
 		case UpdateDone:
 			r.Status, r.ReportedAt, r.ReportedBy = RectificationReported, now, who.ID
@@ -928,7 +928,7 @@ func AddRectificationUpdate(ctx context.Context, db *store.DB, who *auth.User, r
 			RegionCode: r.RegionCode, Before: before, After: map[string]any{"rectification": r, "update": u}}); err != nil {
 			return err
 		}
-		r.judge(workday.FormatDate(time.Now()))
+		r.judge(workday.FormatDate(planNow(ctx)))
 		out = r
 		ev := rectificationEvent(r)
 		ev["update"] = kind
@@ -969,7 +969,7 @@ func CloseRectification(ctx context.Context, db *store.DB, who *auth.User, recti
 			return err
 		}
 		before := *r
-		now := store.Now()
+		now := planNowMs(ctx)
 		r.Status, r.ClosedAt, r.ClosedBy, r.UpdatedAt = RectificationClosed, now, who.ID, now
 		if _, err := tx.Exec(ctx, `UPDATE rectifications SET status = ?, closed_at = ?, closed_by = ?, updated_at = ? WHERE id = ?`,
 			r.Status, r.ClosedAt, r.ClosedBy, r.UpdatedAt, r.ID); err != nil {
@@ -984,7 +984,7 @@ func CloseRectification(ctx context.Context, db *store.DB, who *auth.User, recti
 			RegionCode: r.RegionCode, Before: before, After: r}); err != nil {
 			return err
 		}
-		r.judge(workday.FormatDate(time.Now()))
+		r.judge(workday.FormatDate(planNow(ctx)))
 		out = r
 		return jobs.Emit(ctx, tx, "rectification.closed", rectificationEvent(r))
 	})
@@ -1132,7 +1132,7 @@ func GetRectification(ctx context.Context, q store.Queryer, who *auth.User, id s
 		return nil, fielderr.ErrNotFound
 	}
 	if today.IsZero() {
-		today = time.Now()
+		today = planNow(ctx)
 	}
 	r.judge(workday.FormatDate(today))
 	list := []Rectification{*r}
@@ -1231,7 +1231,7 @@ func ListRectifications(ctx context.Context, q store.Queryer, who *auth.User, f 
 	}
 	today := f.Today
 	if today.IsZero() {
-		today = time.Now()
+		today = planNow(ctx)
 	}
 	day := workday.FormatDate(today)
 	if f.PlanID != "" {

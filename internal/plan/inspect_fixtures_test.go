@@ -119,6 +119,7 @@ type ibTask struct {
 	DoneOn                         string // sets done_at and status done
 	Measure                        string
 	Parent                         string
+	PublishedOn                    string // default 2021-01-05
 }
 
 func (w *ibWorld) task(t testing.TB, s ibTask) string {
@@ -142,8 +143,11 @@ func (w *ibWorld) task(t testing.TB, s ibTask) string {
 		parent = s.Parent
 	}
 	var published any
+	if s.PublishedOn == "" {
+		s.PublishedOn = "2021-01-05"
+	}
 	if s.Status != "draft" {
-		published = ibAt(t, "2021-01-05")
+		published = ibAt(t, s.PublishedOn)
 	}
 	now := store.Now()
 	if _, err := w.db.Exec(context.Background(), `INSERT INTO tasks (id, plan_id, item_id, parent_task_id, region_code, seq, title,

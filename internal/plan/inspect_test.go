@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
 	"github.com/hallmark-platform/hallmark/internal/notify"
@@ -476,6 +477,61 @@ func TestRectificationRemindersGoOnce(t *testing.T) {
 		var ev map[string]any
 		if err := json.Unmarshal([]byte(payload), &ev); err != nil || ev["task_id"] != task {
 			t.Fatalf("overdue event %s", payload)
+		}
+	})
+}
+
+func TestRectificationReportedOnTimeIsNotOverdue(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		clock := &ibClock{}
+		ctx := plan.WithClock(context.Background(), func() time.Time { return clock.now })
+		w := newIBWorld(t, db)
+		planID, item := w.plan(t, "2021年质量强旗工作要点")
+		task := w.task(t, ibTask{Plan: planID, Item: item, Title: "食品安全抽检", Dept: w.market.ID})
+		clock.at(t, "2021-04-12")
+		in, err := plan.CreateInspection(ctx, db, w.office, plan.InspectionInput{PlanID: planID, Title: "督查",
+			DepartmentID: w.market.ID, VisitDate: "2021-04-12"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := plan.AddInspectionTasks(ctx, db, w.office, in.ID, []string{task}); err != nil {
+			t.Fatal(err)
+		}
+		f, err := plan.RecordFinding(ctx, db, w.office, in.ID, plan.FindingInput{TaskID: task, Content: "问题"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := plan.DemandRectification(ctx, db, w.office, f.ID, plan.RectificationInput{Demand: "补齐抽检", Deadline: "2021-04-30"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.at(t, "2021-04-30")
+		if _, err := plan.AddRectificationUpdate(ctx, db, w.marketHead, r.ID, plan.RectificationUpdateInput{Kind: plan.UpdateDone, Note: "已完成"}); err != nil {
+			t.Fatal(err)
+		}
+		// The office has not checked it by mid-May: the department is not to blame.
+		day := ibDay(t, "2021-05-14")
+		if m, err := plan.OverdueRectificationTasks(ctx, db, "152921", day); err != nil || len(m) != 0 {
+			t.Fatalf("reported on time, yet %v %v", m, err)
+		}
+		if list, _ := plan.ListRectifications(ctx, db, w.office, plan.RectificationFilter{Overdue: true, Today: day}); len(list) != 0 {
+			t.Fatalf("overdue list %+v", list)
+		}
+		if list, _ := plan.ListRectifications(ctx, db, w.office, plan.RectificationFilter{Open: true, Today: day}); len(list) != 1 || list[0].Status != plan.RectificationReported {
+			t.Fatalf("open list %+v", list)
+		}
+		if n, err := plan.RectificationReminders(ctx, db, day); err != nil || n != 0 {
+			t.Fatalf("reminders for a rectification reported on time: %d %v", n, err)
+		}
+		// Sent back after the deadline, it is overdue again.
+		clock.at(t, "2021-05-14")
+		if _, err := plan.AddRectificationUpdate(ctx, db, w.office, r.ID, plan.RectificationUpdateInput{Kind: plan.UpdateReturned, Note: "报告不全"}); err != nil {
+			t.Fatal(err)
+		}
+		if m, _ := plan.OverdueRectificationTasks(ctx, db, "152921", day); m[task] != r.ID {
+			t.Fatalf("returned rectification not overdue: %v", m)
 		}
 	})
 }

@@ -70,24 +70,53 @@ type Record struct {
 
 // Write appends e to the chain inside tx, attributed to the actor in ctx.
 func Write(ctx context.Context, tx *store.Tx, e Entry) error {
+	return WriteMany(ctx, tx, []Entry{e})
+}
+
+// auditBatch bounds one multi-row insert (12 parameters a row) well under
+// both databases' parameter limits.
+const auditBatch = 200
+
+// WriteMany appends entries to the chain in order, inside tx: one lock of
+// the chain head and multi-row inserts, so that a bulk import costs a few
+// statements rather than two per row.
+func WriteMany(ctx context.Context, tx *store.Tx, entries []Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
 	actor := ActorFrom(ctx)
 	var head Record
 	if err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+tx.ForUpdate()).Scan(&head.Seq, &head.Hash); err != nil {
 		return fmt.Errorf("audit head: %w", err)
 	}
-	r := Record{
-		Seq: head.Seq + 1, At: store.Now(), ActorID: actor.ID, ActorName: actor.Name,
-		Action: e.Action, Entity: e.Entity, EntityID: e.EntityID, RegionCode: e.RegionCode,
-		Before: encode(e.Before), After: encode(e.After), PrevHash: head.Hash,
+	at := store.Now()
+	prev := head
+	for start := 0; start < len(entries); start += auditBatch {
+		batch := entries[start:min(start+auditBatch, len(entries))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO audit_log (seq, at, actor_id, actor_name, action, entity, entity_id,
+		region_code, before_json, after_json, prev_hash, hash) VALUES `)
+		args := make([]any, 0, len(batch)*12)
+		for i, e := range batch {
+			r := Record{
+				Seq: prev.Seq + 1, At: at, ActorID: actor.ID, ActorName: actor.Name,
+				Action: e.Action, Entity: e.Entity, EntityID: e.EntityID, RegionCode: e.RegionCode,
+				Before: encode(e.Before), After: encode(e.After), PrevHash: prev.Hash,
+			}
+			r.Hash = r.computeHash()
+			if i > 0 {
+				q.WriteString(",")
+			}
+			q.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
+			args = append(args, r.Seq, r.At, r.ActorID, r.ActorName, r.Action, r.Entity, r.EntityID, r.RegionCode,
+				r.Before, r.After, r.PrevHash, r.Hash)
+			prev = r
+		}
+		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("audit insert: %w", err)
+		}
 	}
-	r.Hash = r.computeHash()
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (seq, at, actor_id, actor_name, action, entity, entity_id,
-		region_code, before_json, after_json, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
-		r.Seq, r.At, r.ActorID, r.ActorName, r.Action, r.Entity, r.EntityID, r.RegionCode,
-		r.Before, r.After, r.PrevHash, r.Hash); err != nil {
-		return fmt.Errorf("audit insert: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, r.Seq, r.Hash); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, prev.Seq, prev.Hash); err != nil {
 		return fmt.Errorf("audit head: %w", err)
 	}
 	return nil

@@ -280,3 +280,35 @@ func TestConcurrentWritersKeepAValidChain(t *testing.T) {
 		}
 	})
 }
+
+// A bulk write of several batches keeps the chain whole and in order.
+func TestWriteManyChainsInOrder(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := audit.WithActor(context.Background(), audit.Actor{ID: "u1", Name: "importer"})
+		entries := make([]audit.Entry, 450)
+		for i := range entries {
+			entries[i] = audit.Entry{Action: "import", Entity: "enterprise", EntityID: fmt.Sprintf("e%03d", i), After: map[string]int{"n": i}}
+		}
+		if err := db.Tx(ctx, func(tx *store.Tx) error {
+			if err := audit.Write(ctx, tx, audit.Entry{Action: "create", Entity: "x", EntityID: "first"}); err != nil {
+				return err
+			}
+			return audit.WriteMany(ctx, tx, entries)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		n, err := audit.Verify(ctx, db)
+		if err != nil || n != 451 {
+			t.Fatalf("verify: %d records, %v", n, err)
+		}
+		recs, _, err := audit.List(ctx, db, audit.Filter{Entity: "enterprise", Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Newest first: the last entry written has the highest seq.
+		if len(recs) != 450 || recs[0].EntityID != "e449" || recs[449].EntityID != "e000" || recs[0].ActorName != "importer" {
+			t.Fatalf("records out of order: first %s last %s", recs[0].EntityID, recs[len(recs)-1].EntityID)
+		}
+	})
+}

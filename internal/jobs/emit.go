@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/hallmark-platform/hallmark/internal/store"
@@ -28,13 +29,38 @@ func (e Event) Decode(v any) error {
 // Emit writes an event into the outbox inside tx, so that it exists exactly
 // when the change that caused it commits.
 func Emit(ctx context.Context, tx *store.Tx, topic string, payload any) error {
-	b, err := json.Marshal(payload)
-	if err != nil {
-		return fmt.Errorf("event %s: %w", topic, err)
+	return EmitMany(ctx, tx, topic, []any{payload})
+}
+
+// emitBatch bounds one multi-row insert (5 parameters a row).
+const emitBatch = 500
+
+// EmitMany writes one event per payload, all of one topic, with multi-row
+// inserts: a bulk change emits its events in a few statements.
+func EmitMany(ctx context.Context, tx *store.Tx, topic string, payloads []any) error {
+	if len(payloads) == 0 {
+		return nil
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO events (id, topic, payload, created_at, dispatched) VALUES (?, ?, ?, ?, ?)`,
-		store.NewID(), topic, string(b), store.Now(), false); err != nil {
-		return fmt.Errorf("event %s: %w", topic, err)
+	now := store.Now()
+	for start := 0; start < len(payloads); start += emitBatch {
+		batch := payloads[start:min(start+emitBatch, len(payloads))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO events (id, topic, payload, created_at, dispatched) VALUES `)
+		args := make([]any, 0, len(batch)*5)
+		for i, p := range batch {
+			b, err := json.Marshal(p)
+			if err != nil {
+				return fmt.Errorf("event %s: %w", topic, err)
+			}
+			if i > 0 {
+				q.WriteString(",")
+			}
+			q.WriteString("(?, ?, ?, ?, ?)")
+			args = append(args, store.NewID(), topic, string(b), now, false)
+		}
+		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("event %s: %w", topic, err)
+		}
 	}
 	tx.AfterCommit(wake)
 	return nil

@@ -351,17 +351,17 @@ func ImportEnterprises(ctx context.Context, db *store.DB, who *auth.User, r io.R
 				return err
 			}
 		}
+		entries := make([]audit.Entry, len(ents))
+		events := make([]any, len(ents))
 		for i := range ents {
 			e := &ents[i]
-			if err := audit.Write(ctx, tx, audit.Entry{Action: "import", Entity: "enterprise", EntityID: e.ID,
-				RegionCode: e.RegionCode, After: e}); err != nil {
-				return err
-			}
-			if err := jobs.Emit(ctx, tx, "enterprise.created", enterpriseEvent(e, nil)); err != nil {
-				return err
-			}
+			entries[i] = audit.Entry{Action: "import", Entity: "enterprise", EntityID: e.ID, RegionCode: e.RegionCode, After: e}
+			events[i] = enterpriseEvent(e, nil)
 		}
-		return nil
+		if err := audit.WriteMany(ctx, tx, entries); err != nil {
+			return err
+		}
+		return jobs.EmitMany(ctx, tx, "enterprise.created", events)
 	})
 	if err != nil {
 		return rep, err

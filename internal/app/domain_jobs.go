@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hallmark-platform/hallmark/internal/jobs"
+	"github.com/hallmark-platform/hallmark/internal/plan"
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
 )
@@ -17,6 +18,17 @@ func registerDomainJobs(r *jobs.Runner, db *store.DB) {
 	// and once when it lapses.
 	r.Daily("licences.expiry", 7*time.Hour+30*time.Minute, func(ctx context.Context, day time.Time) error {
 		_, err := registry.NotifyExpiringLicences(ctx, db, day)
+		return err
+	})
+	// Lights first (06:00), so that the reminders at 08:00 speak of today's
+	// lights; rectification reminders go out with them.
+	r.Daily("plan.recompute", 6*time.Hour, plan.RecomputeJob(db))
+	r.Daily("plan.reminders", 8*time.Hour, func(ctx context.Context, day time.Time) error {
+		_, err := plan.SendReminders(ctx, db, day)
+		return err
+	})
+	r.Daily("plan.rectification-reminders", 8*time.Hour+5*time.Minute, func(ctx context.Context, day time.Time) error {
+		_, err := plan.RectificationReminders(ctx, db, day)
 		return err
 	})
 }

@@ -42,6 +42,16 @@ func loadPages(s *Server) (*pages, error) {
 			return time.UnixMilli(ms).In(shanghai).Format("2006-01-02 15:04")
 		},
 		"add": func(a, b int) int { return a + b },
+		// splitParas turns a narrative's lines into paragraphs.
+		"splitParas": func(s string) []string {
+			var out []string
+			for _, p := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+				if p = strings.TrimSpace(p); p != "" {
+					out = append(out, p)
+				}
+			}
+			return out
+		},
 		// paramsOf widens stored string parameters for message interpolation.
 		"paramsOf": func(m map[string]string) map[string]any {
 			out := make(map[string]any, len(m))

@@ -48,3 +48,9 @@
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
   document.addEventListener("htmx:afterSwap", function (e) { draw(e.target); });
 })();
+
+// <button data-print> prints the page (bulletins print as A4 notices).
+document.addEventListener("click", function (e) {
+  var el = e.target && e.target.closest && e.target.closest("[data-print]");
+  if (el) { window.print(); }
+});

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/notify"
+	"github.com/hallmark-platform/hallmark/internal/plan"
 	"github.com/hallmark-platform/hallmark/internal/registry"
 )
 
@@ -64,6 +66,10 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	if err := s.programmeAtAGlance(r, u, data); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	notes, nNotes, err := notify.List(ctx, s.db, u.ID, true, 5, 0)
 	if err != nil {
 		s.pageError(w, r, err)
@@ -72,10 +78,81 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	figs = append(figs, figure{Key: "home.unread", N: nNotes, Href: "/notifications?unread=1"})
 	data["Figures"] = figs
 	v := s.newView(r, "home.title", data)
+	if dash, ok := data["Dashboard"].(*plan.BulletinData); ok && dash != nil {
+		v.Charts = true
+		data["LightsChart"] = lightsChart(dash, v)
+		data["TrendChart"] = chartOption(&plan.Bulletin{Data: dash}, plan.ChartTrend, v.Lang, v)
+	}
 	items := make([]notificationView, 0, len(notes))
 	for _, n := range notes {
 		items = append(items, s.notificationView(v.Lang, n))
 	}
 	data["Notes"] = items
 	s.render(w, r, http.StatusOK, "home", v)
+}
+
+// programmeAtAGlance adds the year's programme to the home page: for the
+// office the dashboard of the current plan (completion, lights by
+// department, overdue tasks, trend), for a department its own tasks.
+func (s *Server) programmeAtAGlance(r *http.Request, u *auth.User, data map[string]any) error {
+	if !u.Can(auth.PermPlanRead) {
+		return nil
+	}
+	ctx := r.Context()
+	plans, err := plan.ListPlans(ctx, s.db, u, "", 0)
+	if err != nil {
+		return err
+	}
+	var current *plan.Plan
+	for i := range plans {
+		if plans[i].Status == plan.PlanPublished && (current == nil || plans[i].Year > current.Year) {
+			current = &plans[i]
+		}
+	}
+	if current == nil {
+		return nil
+	}
+	data["Plan"] = current
+	summary, err := plan.Summarize(ctx, s.db, u, "", s.cfg.Now())
+	if err != nil {
+		return err
+	}
+	data["Summary"] = summary
+	overdue, _, err := plan.ListTasks(ctx, s.db, u, plan.Filter{PlanID: current.ID, Overdue: true, Today: s.today(), Limit: 10})
+	if err != nil {
+		return err
+	}
+	data["Overdue"] = overdue
+	if u.Role == auth.RoleAdmin {
+		dash, err := plan.Dashboard(ctx, s.db, u, current.ID, s.cfg.Now())
+		if err != nil {
+			return err
+		}
+		data["Dashboard"] = dash
+	}
+	return nil
+}
+
+// lightsChart stacks each department's tasks by light.
+func lightsChart(d *plan.BulletinData, v *view) string {
+	var names []string
+	done, green, yellow, red := []int{}, []int{}, []int{}, []int{}
+	for _, dep := range d.Departments {
+		names = append(names, dep.DisplayName(v.Lang))
+		done, green, yellow, red = append(done, dep.Done), append(green, dep.Green), append(yellow, dep.Yellow), append(red, dep.Red)
+	}
+	series := func(key, color string, vals []int) map[string]any {
+		return map[string]any{"name": v.T(key), "type": "bar", "stack": "all", "data": vals, "itemStyle": map[string]any{"color": color}}
+	}
+	opt := map[string]any{
+		"tooltip": map[string]any{"trigger": "axis"},
+		"legend":  map[string]any{},
+		"grid":    map[string]any{"left": 8, "right": 16, "top": 32, "bottom": 8, "containLabel": true},
+		"xAxis":   map[string]any{"type": "value", "minInterval": 1},
+		"yAxis":   map[string]any{"type": "category", "data": names, "inverse": true},
+		"series": []map[string]any{series("bulletin.standing.done", "#5f6b76", done), series("light.green", "#1a7f37", green),
+			series("light.yellow", "#e0a800", yellow), series("light.red", "#c62828", red)},
+	}
+	b, _ := json.Marshal(opt)
+	return string(b)
 }

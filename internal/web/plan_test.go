@@ -1,0 +1,165 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/hallmark-platform/hallmark/internal/audit"
+	"github.com/hallmark-platform/hallmark/internal/auth"
+	"github.com/hallmark-platform/hallmark/internal/plan"
+	"github.com/hallmark-platform/hallmark/internal/registry"
+	"github.com/hallmark-platform/hallmark/internal/store"
+	"github.com/hallmark-platform/hallmark/internal/store/storetest"
+)
+
+// planFixture publishes a plan of this year with two tasks owned by the
+// officer's department and one owned by another department.
+func planFixture(t *testing.T, s *site) (planID, mine, other string) {
+	t.Helper()
+	ctx := audit.WithActor(context.Background(), audit.Actor{ID: "test", Name: "test"})
+	office := s.users[auth.RoleAdmin]
+	year := time.Now().Year()
+	p, err := plan.CreatePlan(ctx, s.db, office, plan.PlanInput{Year: year, Title: "质量强旗工作要点"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	item, err := plan.AddItem(ctx, s.db, office, p.ID, plan.ItemInput{Label: "一、", Content: "健全质量监管体系"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherDept, err := registry.CreateDepartment(ctx, s.db, office, registry.DepartmentInput{Name: "额济纳旗农牧局", ShortName: "农牧局"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherOwner, err := auth.CreateUser(ctx, s.db, auth.NewUser{Username: "nm-officer", Password: testPassword, Role: auth.RoleOfficer,
+		RegionCode: "152923", DepartmentID: otherDept.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	end := time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	mk := func(title, dept, owner string) string {
+		tk, err := plan.CreateTask(ctx, s.db, office, plan.TaskInput{ItemID: item.ID, Title: title, LeadDepartmentID: dept,
+			OwnerID: owner, StartDate: start, Deadline: end})
+		if err != nil {
+			t.Fatalf("task %s: %v", title, err)
+		}
+		return tk.ID
+	}
+	mine = mk("组织开展双打专项整治", s.deptID, s.users[auth.RoleOfficer].ID)
+	other = mk("农畜产品品牌化", otherDept.ID, otherOwner.ID)
+	if _, _, err := plan.PublishPlan(ctx, s.db, office, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	return p.ID, mine, other
+}
+
+// TestTaskAndBulletinAPI holds the API to the contract the office and the
+// departments integrate against.
+func TestTaskAndBulletinAPI(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSiteOn(t, db)
+		planID, mine, other := planFixture(t, s)
+
+		type plans struct {
+			Items []plan.Plan `json:"items"`
+		}
+		if ps := decode[plans](t, s.do(auth.RoleOfficer, "GET", "/api/v1/plans", nil, "")); len(ps.Items) != 1 || ps.Items[0].ID != planID {
+			t.Fatalf("plans: %+v", ps)
+		}
+		type tasks struct {
+			Items []map[string]any `json:"items"`
+			Total int              `json:"total"`
+		}
+		ts := decode[tasks](t, s.do(auth.RoleAdmin, "GET", "/api/v1/tasks?plan="+planID, nil, ""))
+		if ts.Total != 2 {
+			t.Fatalf("office sees %d tasks, want 2", ts.Total)
+		}
+		for _, k := range []string{"owner", "lead_department", "deadline", "progress", "light"} {
+			if _, ok := ts.Items[0][k]; !ok {
+				t.Errorf("a task lacks %q: %v", k, ts.Items[0])
+			}
+		}
+		if l := ts.Items[0]["light"]; l != "green" && l != "yellow" && l != "red" {
+			t.Errorf("light = %v", l)
+		}
+		// A department sees only its own.
+		if ts := decode[tasks](t, s.do(auth.RoleOfficer, "GET", "/api/v1/tasks?plan="+planID, nil, "")); ts.Total != 1 || ts.Items[0]["id"] != mine {
+			t.Fatalf("department sees %+v", ts)
+		}
+
+		report := func(id, body string) (*http.Response, problem) {
+			resp := s.do(auth.RoleOfficer, "POST", "/api/v1/tasks/"+id+"/progress", strings.NewReader(body), "application/json")
+			if resp.StatusCode == http.StatusCreated {
+				resp.Body.Close()
+				return resp, problem{}
+			}
+			return resp, decode[problem](t, resp)
+		}
+		refused := func(id, body, field, rule string) {
+			t.Helper()
+			resp, p := report(id, body)
+			if resp.StatusCode != http.StatusUnprocessableEntity || len(p.Errors) == 0 || p.Errors[0].Field != field || p.Errors[0].Rule != rule {
+				t.Errorf("%s: status %d, %+v; want %s %s", body, resp.StatusCode, p, field, rule)
+			}
+		}
+		refused(mine, `{"percent": 120, "note": "x"}`, "percent", "rule.percent.range")
+		if resp, _ := report(mine, `{"percent": 60, "note": "已部署"}`); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("report 60: %d", resp.StatusCode)
+		}
+		refused(mine, `{"percent": 40, "note": "x"}`, "reason", "rule.progress.below_last")
+		if resp, _ := report(mine, `{"percent": 40, "note": "返工", "reason": "抽检发现问题，重新整改"}`); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("lower with a reason: %d", resp.StatusCode)
+		}
+		refused(other, `{"percent": 10}`, "task", "rule.task.other_department")
+		if resp, _ := report(mine, `{"percent": 100, "note": "完成"}`); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("report 100: %d", resp.StatusCode)
+		}
+		if _, err := plan.CloseTask(context.Background(), s.db, s.users[auth.RoleAdmin], mine); err != nil {
+			t.Fatal(err)
+		}
+		refused(mine, `{"percent": 100, "note": "again"}`, "task", "rule.task.closed")
+
+		// A bulletin over the year: 201 with its id, readable, and a workbook.
+		body := `{"plan": "` + planID + `", "from": "` + time.Now().Format("2006") + `-01-01", "to": "` + time.Now().Format("2006-01-02") + `"}`
+		resp := s.do(auth.RoleAdmin, "POST", "/api/v1/bulletins", strings.NewReader(body), "application/json")
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("bulletin: %d %s", resp.StatusCode, readBody(t, resp))
+		}
+		b := decode[plan.Bulletin](t, resp)
+		if b.ID == "" || b.Data == nil || b.Data.Summary.Total != 2 {
+			t.Fatalf("bulletin %+v", b)
+		}
+		got := decode[plan.Bulletin](t, s.do(auth.RoleAdmin, "GET", "/api/v1/bulletins/"+b.ID, nil, ""))
+		if got.ID != b.ID || len(got.Data.Departments) != 2 {
+			t.Fatalf("GET bulletin: %+v", got)
+		}
+		resp = s.do(auth.RoleAdmin, "GET", "/bulletins/"+b.ID+".xlsx", nil, "")
+		f, err := excelize.OpenReader(resp.Body)
+		resp.Body.Close()
+		if err != nil || len(f.GetSheetList()) < 2 {
+			t.Fatalf("bulletin workbook: %v %v", err, f.GetSheetList())
+		}
+		// Bad periods are named by field; departments may not issue bulletins.
+		resp = s.do(auth.RoleAdmin, "POST", "/api/v1/bulletins", strings.NewReader(`{"plan": "`+planID+`", "from": "2026-13-01", "to": "x"}`), "application/json")
+		if p := decode[problem](t, resp); resp.StatusCode != 422 || len(p.Errors) < 2 {
+			t.Fatalf("bad period: %d %+v", resp.StatusCode, p)
+		}
+		if resp := s.do(auth.RoleOfficer, "POST", "/api/v1/bulletins", strings.NewReader(body), "application/json"); resp.StatusCode != 403 {
+			t.Fatalf("officer issuing a bulletin: %d", resp.StatusCode)
+		}
+		// The printable page carries the notice and the charts for paper.
+		page := readBody(t, s.do(auth.RoleAdmin, "GET", "/bulletins/"+b.ID, nil, ""))
+		for _, want := range []string{`data-testid="notice"`, "<svg", `class="print-only"`, b.Title} {
+			if !strings.Contains(page, want) {
+				t.Errorf("bulletin page lacks %q", want)
+			}
+		}
+	})
+}

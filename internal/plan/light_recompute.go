@@ -15,14 +15,19 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/workday"
 )
 
-// TopicLightsChanged is the event emitted with each batch of light changes;
-// its payload is LightsChangedEvent.
+// TopicLightsChanged is the event emitted when lights change (once per
+// recompute, or per task refreshed on a report or edit); its payload is
+// LightsChangedEvent. The changes themselves, with their causes, are in
+// task_lights (LightHistory).
 const TopicLightsChanged = "task.lights.changed"
 
-// LightsChangedEvent lists changes of light, with their causes.
+// LightsChangedEvent counts the changes of light by the light changed to
+// and names the tasks that turned red, the ones someone must act on.
 type LightsChangedEvent struct {
-	Day     string        `json:"day"`
-	Changes []LightChange `json:"changes"`
+	Day     string         `json:"day"`
+	Changes int            `json:"changes"`
+	To      map[string]int `json:"to"`
+	Red     []string       `json:"red"`
 }
 
 // lightRow is what a task's light depends on, as loaded for evaluation.
@@ -39,12 +44,13 @@ type lightRow struct {
 	cadence                             string
 	reportDay                           int
 	rule                                string
+	updatedAt                           int64 // the task as read; a write applies only while it is unchanged
 }
 
 const lightSelect = `SELECT t.id, t.region_code, t.start_date, t.deadline, t.status, t.percent, COALESCE(t.last_report_at, 0),
 	COALESCE(t.published_at, 0), COALESCE(t.done_at, 0), t.light, t.light_cause, COALESCE(t.light_since, 0),
 	t.yellow_streak, t.yellow_period, t.missed_period, t.measure_key, t.measure_target, t.measure_baseline,
-	p.cadence, p.report_day, p.light_rule
+	p.cadence, p.report_day, p.light_rule, t.updated_at
 	FROM tasks t JOIN plans p ON p.id = t.plan_id`
 
 // openCond selects the tasks a recompute looks at: published or signed
@@ -62,7 +68,7 @@ func loadLightRows(ctx context.Context, q store.Queryer, cond string, args ...an
 		var r lightRow
 		if err := rows.Scan(&r.id, &r.region, &r.start, &r.deadline, &r.status, &r.percent, &r.lastReport, &r.published,
 			&r.doneAt, &r.light, &r.cause, &r.lightSince, &r.streak, &r.streakPeriod, &r.missed, &r.measureKey,
-			&r.measureTarget, &r.measureBaseline, &r.cadence, &r.reportDay, &r.rule); err != nil {
+			&r.measureTarget, &r.measureBaseline, &r.cadence, &r.reportDay, &r.rule, &r.updatedAt); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -204,8 +210,48 @@ func (e *evaluator) assess(ctx context.Context, q store.Queryer, r *lightRow) (l
 	return u, changed, nil
 }
 
-// writeBatch is how many tasks one UPDATE statement changes.
-const writeBatch = 400
+// writeBatch is how many rows one statement writes.
+const writeBatch = 500
+
+// Statements writing new light states from a VALUES list, applied only to
+// tasks not changed since they were read (updated_at moves with every
+// report and edit). Placeholders of later VALUES rows take the types the
+// first row casts to (PostgreSQL resolves VALUES columns like a UNION).
+// Most updates change the light state only; measured tasks also move their
+// progress, and have a statement of their own.
+var (
+	lightWrite = lightStatement(`light = v.column2, light_cause = v.column3, light_since = v.column4,
+		yellow_streak = v.column5, yellow_period = v.column6, missed_period = v.column7`,
+		`(?, ?, ?, CAST(? AS BIGINT), CAST(? AS INTEGER), ?, ?, CAST(? AS BIGINT))`, 8)
+	measuredWrite = lightStatement(`light = v.column2, light_cause = v.column3, light_since = v.column4,
+		yellow_streak = v.column5, yellow_period = v.column6, missed_period = v.column7, percent = v.column9,
+		status = v.column10, done_at = v.column11, last_report_at = v.column12`,
+		`(?, ?, ?, CAST(? AS BIGINT), CAST(? AS INTEGER), ?, ?, CAST(? AS BIGINT), CAST(? AS DOUBLE PRECISION), ?,
+		CAST(? AS BIGINT), CAST(? AS BIGINT))`, 12)
+)
+
+type statement struct {
+	set, first, row string
+	cols            int
+}
+
+func lightStatement(set, first string, cols int) statement {
+	return statement{set: set, first: first, row: "(" + strings.Repeat("?,", cols-1) + "?)", cols: cols}
+}
+
+func (s statement) sql(n int) string {
+	var b strings.Builder
+	b.WriteString(`UPDATE tasks SET `)
+	b.WriteString(s.set)
+	b.WriteString(` FROM (VALUES `)
+	b.WriteString(s.first)
+	for i := 1; i < n; i++ {
+		b.WriteByte(',')
+		b.WriteString(s.row)
+	}
+	b.WriteString(`) AS v WHERE tasks.id = v.column1 AND tasks.updated_at = v.column8 RETURNING tasks.id`)
+	return b.String()
+}
 
 // writeLights applies updates inside tx, batch by batch, and records each
 // change of light (task_lights) and each change of a measured task's
@@ -213,45 +259,49 @@ const writeBatch = 400
 // a task changed since it was loaded is skipped, its own change having
 // evaluated it already.
 func writeLights(ctx context.Context, tx *store.Tx, day string, now int64, us []lightUpdate) ([]lightUpdate, error) {
+	var light, measured []lightUpdate
+	for _, u := range us {
+		if u.measured || u.status != u.row.status {
+			measured = append(measured, u)
+		} else {
+			light = append(light, u)
+		}
+	}
 	var applied []lightUpdate
-	for i := 0; i < len(us); i += writeBatch {
-		part := us[i:min(i+writeBatch, len(us))]
-		var b strings.Builder
-		b.WriteString(`UPDATE tasks SET light = v.column2, light_cause = v.column3, light_since = v.column4,
-			yellow_streak = v.column5, yellow_period = v.column6, missed_period = v.column7, percent = v.column8,
-			status = v.column9, done_at = v.column10, last_report_at = v.column11 FROM (VALUES `)
-		args := make([]any, 0, len(part)*15)
-		for j, u := range part {
-			if j > 0 {
-				b.WriteByte(',')
+	for _, set := range []struct {
+		st statement
+		us []lightUpdate
+	}{{lightWrite, light}, {measuredWrite, measured}} {
+		for i := 0; i < len(set.us); i += writeBatch {
+			part := set.us[i:min(i+writeBatch, len(set.us))]
+			args := make([]any, 0, len(part)*set.st.cols)
+			for _, u := range part {
+				args = append(args, u.row.id, u.light, u.cause, u.since, u.streak, u.streakPeriod, u.missed, u.row.updatedAt)
+				if set.st.cols > 8 {
+					args = append(args, u.percent, u.status, nullMs(u.doneAt), nullMs(u.lastReport))
+				}
 			}
-			b.WriteString(`(?, ?, ?, CAST(? AS BIGINT), CAST(? AS INTEGER), ?, ?, CAST(? AS DOUBLE PRECISION), ?,
-				CAST(? AS BIGINT), CAST(? AS BIGINT), ?, CAST(? AS DOUBLE PRECISION), CAST(? AS BIGINT), ?)`)
-			args = append(args, u.row.id, u.light, u.cause, u.since, u.streak, u.streakPeriod, u.missed, u.percent,
-				u.status, nullMs(u.doneAt), nullMs(u.lastReport), u.row.light, u.row.percent, u.row.lastReport, u.row.status)
-		}
-		b.WriteString(`) AS v WHERE tasks.id = v.column1 AND tasks.light = v.column12 AND tasks.percent = v.column13
-			AND COALESCE(tasks.last_report_at, 0) = v.column14 AND tasks.status = v.column15 RETURNING tasks.id`)
-		rows, err := tx.Query(ctx, b.String(), args...)
-		if err != nil {
-			return nil, fmt.Errorf("write lights: %w", err)
-		}
-		done := map[string]bool{}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
+			rows, err := tx.Query(ctx, set.st.sql(len(part)), args...)
+			if err != nil {
+				return nil, fmt.Errorf("write lights: %w", err)
+			}
+			done := map[string]bool{}
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				done[id] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
 				return nil, err
 			}
-			done[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		for _, u := range part {
-			if done[u.row.id] {
-				applied = append(applied, u)
+			for _, u := range part {
+				if done[u.row.id] {
+					applied = append(applied, u)
+				}
 			}
 		}
 	}
@@ -287,11 +337,18 @@ func recordLights(ctx context.Context, tx *store.Tx, day string, now int64, us [
 			valuesList(len(part), 8), args...); err != nil {
 			return fmt.Errorf("record lights: %w", err)
 		}
-		if err := jobs.Emit(ctx, tx, TopicLightsChanged, LightsChangedEvent{Day: day, Changes: part}); err != nil {
-			return err
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	ev := LightsChangedEvent{Day: day, Changes: len(changes), To: map[string]int{}, Red: []string{}}
+	for _, c := range changes {
+		ev.To[c.Light]++
+		if c.Light == Red {
+			ev.Red = append(ev.Red, c.TaskID)
 		}
 	}
-	return nil
+	return jobs.Emit(ctx, tx, TopicLightsChanged, ev)
 }
 
 // recordMeasured files a measured progress report for each measured task

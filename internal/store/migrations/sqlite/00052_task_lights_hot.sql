@@ -1,0 +1,11 @@
+-- The daily recompute rewrites the light of many tasks at once. An index on
+-- the light makes each such write touch every index of tasks; without it
+-- (lists filter the light within a region or plan, whose indexes serve
+-- them) PostgreSQL can update the row in place (a HOT update), for which
+-- its pages keep room (fillfactor, in the PostgreSQL version of this file).
+
+-- +goose Up
+DROP INDEX tasks_light;
+
+-- +goose Down
+CREATE INDEX tasks_light ON tasks(region_code, light);

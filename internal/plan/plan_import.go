@@ -205,6 +205,10 @@ func ImportPlan(ctx context.Context, db *store.DB, who *auth.User, planID string
 		return rep, err
 	}
 	if ferr != nil {
+		if ferr.Rule == "rule.import.no_header" {
+			// The register's message names its own columns.
+			ferr.Rule = "rule.plan.import_no_header"
+		}
 		errs.Add(*ferr)
 		rep.Errors = errs
 		return rep, errs.Err()

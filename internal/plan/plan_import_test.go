@@ -195,7 +195,7 @@ func TestImportPlanFileProblems(t *testing.T) {
 		pwRule(t, err, "file", "rule.import.too_large")
 		noHeader := pwSheet(t, []any{"名称", "备注"}, []any{"x", "y"})
 		_, err = plan.ImportPlan(ctx, db, w.office, p.ID, noHeader, int64(noHeader.Len()))
-		pwRule(t, err, "file", "rule.import.no_header")
+		pwRule(t, err, "file", "rule.plan.import_no_header")
 		// The English template imports too.
 		var en bytes.Buffer
 		if err := plan.PlanTemplate(&en, "en"); err != nil {

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"errors"
 	"math"
 
 	"github.com/hallmark-platform/hallmark/internal/audit"
@@ -52,7 +53,10 @@ func ReportProgress(ctx context.Context, db *store.DB, who *auth.User, taskID st
 			return fielderr.New("task", "rule.task.measured")
 		}
 		r := Report{ID: store.NewID(), TaskID: t.ID, Percent: math.Round(in.Percent*10) / 10, Note: cleanNote(in.Note),
-			Reason: cleanNote(in.Reason), ReportedBy: who.ID, ReportedAt: planNowMs(ctx), Files: []File{}}
+			Reason: cleanNote(in.Reason), ReportedBy: who.ID, ReporterName: who.Name, ReportedAt: planNowMs(ctx), Files: []File{}}
+		if r.ReporterName == "" {
+			r.ReporterName = who.Username
+		}
 		r.Period = PeriodOf(planCadence(ctx, tx, t.PlanID), store.Time(r.ReportedAt)).Key
 		var errs fielderr.List
 		switch {
@@ -74,7 +78,7 @@ func ReportProgress(ctx context.Context, db *store.DB, who *auth.User, taskID st
 				seen[f.Hash] = true
 				st, err := blob.Stat(ctx, tx, f.Hash)
 				if err != nil {
-					if err == fielderr.ErrNotFound {
+					if errors.Is(err, fielderr.ErrNotFound) {
 						errs.Add("files", "rule.file.unknown", "name", f.Name)
 						continue
 					}
@@ -151,8 +155,10 @@ func ListReports(ctx context.Context, q store.Queryer, who *auth.User, taskID st
 	if _, err := GetTask(ctx, q, who, taskID); err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT id, task_id, period, percent, note, reason, measured, reported_by, reported_at
-		FROM progress_reports WHERE task_id = ? ORDER BY reported_at DESC, id DESC`, taskID)
+	rows, err := q.Query(ctx, `SELECT r.id, r.task_id, r.period, r.percent, r.note, r.reason, r.measured, r.reported_by,
+		COALESCE(NULLIF(u.name, ''), u.username, ''), r.reported_at
+		FROM progress_reports r LEFT JOIN users u ON u.id = r.reported_by
+		WHERE r.task_id = ? ORDER BY r.reported_at DESC, r.id DESC`, taskID)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +167,7 @@ func ListReports(ctx context.Context, q store.Queryer, who *auth.User, taskID st
 	for rows.Next() {
 		var r Report
 		if err := rows.Scan(&r.ID, &r.TaskID, &r.Period, &r.Percent, &r.Note, &r.Reason, &r.Measured, &r.ReportedBy,
-			&r.ReportedAt); err != nil {
+			&r.ReporterName, &r.ReportedAt); err != nil {
 			rows.Close()
 			return nil, err
 		}

@@ -127,7 +127,7 @@ func TestReportSignsMarksDoneAndKeepsEvidence(t *testing.T) {
 			t.Errorf("after 100%%: %s %s %s", got.Status, got.Light, got.LightCause)
 		}
 		rs, err := plan.ListReports(ctx, db, w.housingUser, tk.ID)
-		if err != nil || len(rs) != 2 || rs[1].Files[0].Hash != f.Hash || rs[0].Percent != 100 {
+		if err != nil || len(rs) != 2 || rs[1].Files[0].Hash != f.Hash || rs[0].Percent != 100 || rs[1].ReporterName != "农牧局 钱七" {
 			t.Errorf("reports %+v, %v", rs, err)
 		}
 		if n := w.count(t, `SELECT COUNT(*) FROM audit_log WHERE entity = 'task' AND action = 'report' AND entity_id = ?`, tk.ID); n != 2 {

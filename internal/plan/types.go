@@ -123,9 +123,11 @@ type Report struct {
 	Note       string  `json:"note"`
 	Reason     string  `json:"reason,omitempty"` // why progress went down
 	Measured   bool    `json:"measured"`
-	ReportedBy string  `json:"reported_by"`
-	ReportedAt int64   `json:"reported_at"`
-	Files      []File  `json:"files,omitempty"`
+	ReportedBy string  `json:"reported_by"` // a user ID; "system" for measured reports
+	// ReporterName is the reporting user's name (empty for measured reports).
+	ReporterName string `json:"reported_by_name,omitempty"`
+	ReportedAt   int64  `json:"reported_at"`
+	Files        []File `json:"files,omitempty"`
 }
 
 // File is an evidence file attached to a report: a file stored with

@@ -40,6 +40,7 @@ func (s *Server) registerRoutes() {
 
 	s.registerRegistryRoutes()
 	s.registerPlanRoutes()
+	s.registerInspectionRoutes()
 	s.registerBulletinRoutes()
 	s.registerAdminRoutes()
 	s.registerDepartmentRoutes()
@@ -61,6 +62,7 @@ var nav = []struct {
 	{"nav.home", "/", auth.PermSignedIn},
 	{"nav.tasks", "/tasks", auth.PermPlanRead},
 	{"nav.plans", "/plans", auth.PermPlanRead},
+	{"nav.inspections", "/inspections", auth.PermPlanRead},
 	{"nav.bulletins", "/bulletins", auth.PermPlanRead},
 	{"nav.enterprises", "/enterprises", auth.PermRegistryRead},
 	{"nav.licences", "/licences", auth.PermRegistryRead},

@@ -483,16 +483,13 @@ func Recompute(ctx context.Context, db *store.DB, today time.Time) (RecomputeRes
 	return res, err
 }
 
-// RecomputeJob is the daily job of the plan package, for the app to
-// register with jobs.Runner.Daily: it recomputes every light on the day,
-// then sends the day's reminders (which depend on the new lights).
+// RecomputeJob is the daily recompute, for the app to register with
+// jobs.Runner.Daily. Register SendReminders as a daily job of its own, at a
+// later hour, so that reminders speak of the day's lights.
 func RecomputeJob(db *store.DB) func(ctx context.Context, day time.Time) error {
 	return func(ctx context.Context, day time.Time) error {
 		if _, err := Recompute(ctx, db, day); err != nil {
 			return fmt.Errorf("recompute lights: %w", err)
-		}
-		if _, err := SendReminders(ctx, db, day); err != nil {
-			return fmt.Errorf("task reminders: %w", err)
 		}
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -264,7 +265,7 @@ func rebind(d Dialect, q string) string {
 		case c == '?' && !inQuote:
 			n++
 			b.WriteByte('$')
-			b.WriteString(fmt.Sprint(n))
+			b.WriteString(strconv.Itoa(n))
 		default:
 			b.WriteByte(c)
 		}

@@ -21,6 +21,7 @@ func (s *Server) registerPlanRoutes() {
 	s.handle("POST /plans/{id}/items", write, s.itemCreate)
 
 	s.handle("GET /tasks", read, s.taskList)
+	s.handle("GET /tasks/export", read, s.taskExport)
 	s.handle("GET /tasks/new", write, s.taskNew)
 	s.handle("POST /tasks", write, s.taskCreate)
 	s.handle("GET /tasks/{id}", read, s.taskShow)

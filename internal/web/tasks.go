@@ -21,18 +21,7 @@ func (s *Server) taskList(w http.ResponseWriter, r *http.Request) {
 	f := taskFilter(r, pg)
 	f.Today = s.today()
 	tab := r.URL.Query().Get("tab")
-	switch tab {
-	case "mine":
-		f.OwnerID = u.ID
-	case "due":
-		if f.DueWithinWorkdays == 0 {
-			f.DueWithinWorkdays = 5
-		}
-	case "overdue":
-		f.Overdue = true
-	case "missed":
-		f.Missed = true
-	}
+	applyTab(&f, tab, u)
 	tasks, total, err := plan.ListTasks(ctx, s.db, u, f)
 	if err != nil {
 		s.pageError(w, r, err)
@@ -52,6 +41,67 @@ func (s *Server) taskList(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(r, "tasks.title", map[string]any{"Items": tasks, "Page": pg, "Filter": r.URL.Query(), "Tab": tab,
 		"Summary": summary, "Departments": depts, "Lights": []string{plan.Green, plan.Yellow, plan.Red}})
 	s.render(w, r, http.StatusOK, "tasks", v)
+}
+
+// applyTab narrows the task list to one of its tabs: my tasks, due soon,
+// overdue, reports missed.
+func applyTab(f *plan.Filter, tab string, u *auth.User) {
+	switch tab {
+	case "mine":
+		f.OwnerID = u.ID
+	case "due":
+		if f.DueWithinWorkdays == 0 {
+			f.DueWithinWorkdays = 5
+		}
+	case "overdue":
+		f.Overdue = true
+	case "missed":
+		f.Missed = true
+	}
+}
+
+// taskExport writes the tasks the list's filters select, every page of
+// them, as a workbook.
+func (s *Server) taskExport(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	u := userFrom(ctx)
+	f := taskFilter(r, page{})
+	f.Today = s.today()
+	f.Limit = 500
+	applyTab(&f, r.URL.Query().Get("tab"), u)
+	v := &view{Lang: langFrom(ctx)}
+	header := []string{v.T("task.title"), v.T("task.lead_department"), v.T("task.owner"), v.T("task.deadline"),
+		v.T("task.progress"), v.T("task.light"), v.T("task.status")}
+	var batch []plan.Task
+	i, done := 0, false
+	next := func() ([]any, bool, error) {
+		if i == len(batch) {
+			if done {
+				return nil, false, nil
+			}
+			var err error
+			batch, _, err = plan.ListTasks(ctx, s.db, u, f)
+			if err != nil {
+				return nil, false, err
+			}
+			f.Offset += len(batch)
+			done = len(batch) < f.Limit
+			i = 0
+			if len(batch) == 0 {
+				return nil, false, nil
+			}
+		}
+		t := batch[i]
+		i++
+		light := ""
+		if t.Light != "" {
+			light = v.T("light." + t.Light)
+		}
+		return []any{t.Title, t.LeadDepartment, t.OwnerName, t.Deadline, t.Progress, light, v.T("task.status." + t.Status)}, true, nil
+	}
+	s.sendXLSX(w, r, "tasks", func(w http.ResponseWriter) error {
+		return writeTable(w, v.T("tasks.title"), header, next)
+	})
 }
 
 var taskFields = []string{"item_id", "parent_task_id", "title", "description", "lead_department", "owner", "leader",

@@ -24,7 +24,10 @@ import (
 
 // Column is one column a spreadsheet may have.
 type Column struct {
-	Field   string // the input field it fills
+	// Field is the input field the column fills. An export-only column has
+	// none: Read knows its titles (so they do not match another column's
+	// alias) but skips its cells, and Template leaves it out.
+	Field   string
 	ZH, EN  string // titles written in templates
 	Aliases []string
 	Width   float64
@@ -215,7 +218,7 @@ func Read(r io.Reader, size int64, cols []Column, required []string, lim Limits)
 			}
 			h := map[int]string{}
 			for i, c := range cells {
-				if ci, ok := index[HeaderKey(c)]; ok {
+				if ci, ok := index[HeaderKey(c)]; ok && cols[ci].Field != "" {
 					field := cols[ci].Field
 					if _, dup := t.Titles[field]; !dup {
 						h[i] = field
@@ -287,10 +290,13 @@ func Template(w io.Writer, sheetName string, cols []Column, lang string, lists m
 	if err != nil {
 		return err
 	}
-	head := make([]any, len(cols))
-	for i, c := range cols {
-		head[i] = c.Title(lang)
-		letter, err := excelize.ColumnNumberToName(i + 1)
+	var head []any
+	for _, c := range cols {
+		if c.Field == "" {
+			continue
+		}
+		head = append(head, c.Title(lang))
+		letter, err := excelize.ColumnNumberToName(len(head))
 		if err != nil {
 			return err
 		}
@@ -316,11 +322,64 @@ func Template(w io.Writer, sheetName string, cols []Column, lang string, lists m
 	if err := f.SetSheetRow(sheetName, "A1", &head); err != nil {
 		return err
 	}
-	last, _ := excelize.ColumnNumberToName(len(cols))
+	last, _ := excelize.ColumnNumberToName(len(head))
 	if err := f.SetCellStyle(sheetName, "A1", last+"1", bold); err != nil {
 		return err
 	}
 	if err := f.SetPanes(sheetName, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	return f.Write(w)
+}
+
+// Export streams a one-sheet workbook to w: a bold, frozen header row of
+// cols' titles in lang at the columns' widths, then the rows next yields
+// until it reports false.
+func Export(w io.Writer, name string, cols []Column, lang string, next func() ([]any, bool, error)) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", name); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(name)
+	if err != nil {
+		return err
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true},
+		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E8EEF7"}}})
+	if err != nil {
+		return err
+	}
+	head := make([]any, len(cols))
+	for i, c := range cols {
+		head[i] = excelize.Cell{StyleID: bold, Value: c.Title(lang)}
+		if err := sw.SetColWidth(i+1, i+1, c.Width); err != nil {
+			return err
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		return err
+	}
+	for n := 2; ; n++ {
+		values, ok, err := next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		cell, err := excelize.CoordinatesToCellName(1, n)
+		if err != nil {
+			return err
+		}
+		if err := sw.SetRow(cell, values); err != nil {
+			return err
+		}
+	}
+	if err := sw.Flush(); err != nil {
 		return err
 	}
 	return f.Write(w)

@@ -2,6 +2,7 @@ package sheet_test
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -78,5 +79,70 @@ func TestErrorsNameRowAndColumnInRowOrder(t *testing.T) {
 	}
 	if (sheet.Errors{}).Err() != nil {
 		t.Error("no errors is not an error")
+	}
+}
+
+func TestExportOnlyColumnsAreKnownButNotRead(t *testing.T) {
+	t.Parallel()
+	cols := []sheet.Column{
+		{Field: "code", ZH: "代码", EN: "Code", Aliases: []string{"region"}},
+		{ZH: "区划", EN: "Region"},
+	}
+	// "Region" is the export-only column's title, not code's alias; a row
+	// with only that column filled is blank.
+	f := book(t, []any{"Region", "代码"}, []any{"阿拉善", "1"}, []any{"仅名称", ""})
+	tab, ferr, err := sheet.Read(f, int64(f.Len()), cols, []string{"code"}, sheet.DefaultLimits)
+	if err != nil || ferr != nil {
+		t.Fatal(err, ferr)
+	}
+	if len(tab.Rows) != 1 || len(tab.Rows[0].Cells) != 1 || tab.Rows[0].Cells["code"] != "1" {
+		t.Errorf("rows %+v", tab.Rows)
+	}
+	var b bytes.Buffer
+	if err := sheet.Template(&b, "S", cols, "en", nil, 10); err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenReader(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if rows, err := x.GetRows("S"); err != nil || len(rows) != 1 || len(rows[0]) != 1 || rows[0][0] != "Code" {
+		t.Errorf("template %v, %v", rows, err)
+	}
+}
+
+func TestExportWritesTheHeaderInLangThenTheRows(t *testing.T) {
+	t.Parallel()
+	data := [][]any{{"001", "甲"}, {"002", 7}}
+	var b bytes.Buffer
+	i := 0
+	err := sheet.Export(&b, "Codes", []sheet.Column{{ZH: "代码", EN: "Code", Width: 10}, {ZH: "名称", EN: "Name", Width: 20}}, "en",
+		func() ([]any, bool, error) {
+			if i == len(data) {
+				return nil, false, nil
+			}
+			i++
+			return data[i-1], true, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenReader(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	rows, err := x.GetRows("Codes")
+	if err != nil || len(rows) != 3 || rows[0][0] != "Code" || rows[0][1] != "Name" || rows[1][0] != "001" || rows[2][1] != "7" {
+		t.Errorf("export %v, %v", rows, err)
+	}
+	if w, _ := x.GetColWidth("Codes", "B"); w != 20 {
+		t.Errorf("column B is %v wide", w)
+	}
+	// An error while rows are read is the export's error.
+	boom := errors.New("boom")
+	if err := sheet.Export(&bytes.Buffer{}, "S", nil, "zh-CN", func() ([]any, bool, error) { return nil, false, boom }); !errors.Is(err, boom) {
+		t.Errorf("export error %v", err)
 	}
 }

@@ -128,13 +128,13 @@ func bulletinEvent(b *Bulletin) map[string]any {
 
 // checkBulletinText validates the editable header fields in place.
 func checkBulletinText(errs *fielderr.List, b *Bulletin) {
-	b.Title, b.DocNumber, b.Issuer = ibClean(b.Title), ibClean(b.DocNumber), ibClean(b.Issuer)
-	b.Narrative = ibCleanText(b.Narrative)
-	ibText(errs, "title", b.Title, true, BulletinTitleMax)
-	ibText(errs, "doc_number", b.DocNumber, false, BulletinDocNumberMax)
-	ibText(errs, "issuer", b.Issuer, false, BulletinIssuerMax)
-	ibText(errs, "narrative", b.Narrative, false, BulletinNarrativeMax)
-	b.IssuedOn = ibDate(errs, "issued_on", b.IssuedOn, false)
+	b.Title, b.DocNumber, b.Issuer = cleanText(b.Title), cleanText(b.DocNumber), cleanText(b.Issuer)
+	b.Narrative = cleanLines(b.Narrative)
+	checkText(errs, "title", b.Title, true, BulletinTitleMax)
+	checkText(errs, "doc_number", b.DocNumber, false, BulletinDocNumberMax)
+	checkText(errs, "issuer", b.Issuer, false, BulletinIssuerMax)
+	checkText(errs, "narrative", b.Narrative, false, BulletinNarrativeMax)
+	b.IssuedOn = checkDay(errs, "issued_on", b.IssuedOn, false)
 }
 
 // GenerateBulletin computes a bulletin for a plan and period from the data
@@ -146,13 +146,13 @@ func GenerateBulletin(ctx context.Context, db *store.DB, who *auth.User, in Bull
 		return nil, fielderr.ErrForbidden
 	}
 	var errs fielderr.List
-	from := ibDate(&errs, "from", in.From, true)
-	to := ibDate(&errs, "to", in.To, true)
+	from := checkDay(&errs, "from", in.From, true)
+	to := checkDay(&errs, "to", in.To, true)
 	if from != "" && to != "" && to < from {
 		errs.Add("to", "rule.date.min", "min", from)
 	}
 	planID := strings.TrimSpace(in.PlanID)
-	p, err := ibGetPlan(ctx, db, planID)
+	p, err := getPlan(ctx, db, planID, "")
 	switch {
 	case planID == "":
 		errs.Add("plan", "rule.required")
@@ -160,7 +160,7 @@ func GenerateBulletin(ctx context.Context, db *store.DB, who *auth.User, in Bull
 		errs.Add("plan", "rule.plan.unknown")
 	case err != nil:
 		return nil, err
-	case !ibOffice(who, p.RegionCode):
+	case !officeOf(who, p.RegionCode):
 		return nil, fielderr.ErrForbidden
 	case p.Status == PlanDraft:
 		errs.Add("plan", "rule.plan.draft")
@@ -219,7 +219,7 @@ func insertBulletin(ctx context.Context, tx *store.Tx, b *Bulletin, topic string
 		issuer, issued_on, narrative, data, status, version, supersedes, created_by, created_at, updated_at)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		b.ID, b.PlanID, b.RegionCode, b.From, b.To, b.Title, b.DocNumber, b.Issuer, b.IssuedOn, b.Narrative, string(data),
-		b.Status, b.Version, ibNull(b.Supersedes), b.CreatedBy, b.CreatedAt, b.UpdatedAt); err != nil {
+		b.Status, b.Version, nullable(b.Supersedes), b.CreatedBy, b.CreatedAt, b.UpdatedAt); err != nil {
 		if store.IsUniqueViolation(err) {
 			return fielderr.New("status", "rule.bulletin.revised")
 		}
@@ -239,7 +239,7 @@ func lockBulletin(ctx context.Context, tx *store.Tx, who *auth.User, id string) 
 	if err != nil {
 		return nil, err
 	}
-	if !ibOffice(who, b.RegionCode) {
+	if !officeOf(who, b.RegionCode) {
 		if bulletinReader(who, b) {
 			return nil, fielderr.ErrForbidden
 		}
@@ -335,13 +335,13 @@ func RecomputeBulletin(ctx context.Context, db *store.DB, who *auth.User, id str
 	if err != nil {
 		return nil, err
 	}
-	if !ibOffice(who, b.RegionCode) {
+	if !officeOf(who, b.RegionCode) {
 		return nil, fielderr.ErrForbidden
 	}
 	if err := immutable(b, "data"); err != nil {
 		return nil, err
 	}
-	p, err := ibGetPlan(ctx, db, b.PlanID)
+	p, err := getPlan(ctx, db, b.PlanID, "")
 	if err != nil {
 		return nil, err
 	}
@@ -475,17 +475,8 @@ func ReviseBulletin(ctx context.Context, db *store.DB, who *auth.User, id string
 // bulletinReader: the office sees its region's bulletins in every state;
 // the region's departments see them once published.
 func bulletinReader(who *auth.User, b *Bulletin) bool {
-	if ibOffice(who, b.RegionCode) {
-		return true
-	}
-	if who == nil || who.Disabled || b.Status == BulletinDraft {
-		return false
-	}
-	switch who.Role {
-	case auth.RoleOfficer, auth.RoleInspector, auth.RoleAdmin:
-		return registry.RegionCovers(who.RegionCode, b.RegionCode)
-	}
-	return false
+	return officeOf(who, b.RegionCode) ||
+		b.Status != BulletinDraft && active(who) && registry.RegionCovers(who.RegionCode, b.RegionCode)
 }
 
 // GetBulletin returns a bulletin with its figures.
@@ -509,18 +500,14 @@ func GetBulletin(ctx context.Context, q store.Queryer, who *auth.User, id string
 // first and, within a period, the latest version first. Departments see
 // only published (and superseded) ones.
 func ListBulletins(ctx context.Context, q store.Queryer, who *auth.User, f BulletinFilter) ([]Bulletin, error) {
-	if who == nil || who.Disabled || who.RegionCode == "" {
+	if !active(who) {
 		return nil, fielderr.ErrForbidden
 	}
 	cond := `region_code LIKE ?`
-	args := []any{ibRegionPrefix(who.RegionCode) + "%"}
-	switch who.Role {
-	case auth.RoleAdmin:
-	case auth.RoleOfficer, auth.RoleInspector:
+	args := []any{registry.RegionPrefix(who.RegionCode) + "%"}
+	if !isOffice(who) {
 		cond += ` AND status <> ?`
 		args = append(args, BulletinDraft)
-	default:
-		return nil, fielderr.ErrForbidden
 	}
 	if f.PlanID != "" {
 		cond += ` AND plan_id = ?`

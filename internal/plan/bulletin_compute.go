@@ -265,7 +265,7 @@ func round1(x float64) float64 { return math.Round(x*10) / 10 }
 // computeBulletin gathers the plan's top-level published tasks, their
 // reports and lights up to the end of to, and the plan's rectifications, in
 // five queries, and aggregates them here.
-func computeBulletin(ctx context.Context, q store.Queryer, p *ibPlanRow, from, to string) (*BulletinData, error) {
+func computeBulletin(ctx context.Context, q store.Queryer, p *Plan, from, to string) (*BulletinData, error) {
 	end, err := endOfDay(to)
 	if err != nil {
 		return nil, err
@@ -417,7 +417,7 @@ func computeBulletin(ctx context.Context, q store.Queryer, p *ibPlanRow, from, t
 		// held at the end; failing both, past its deadline means red.
 		if n := len(t.lights); n > 0 {
 			l := t.lights[n-1]
-			r.Light, r.Cause, r.CauseParams = l.light, l.cause, ibParams(l.params)
+			r.Light, r.Cause, r.CauseParams = l.light, l.cause, causeParams(l.params)
 		} else if t.light != "" && (t.lightSince == 0 || t.lightSince <= end) {
 			r.Light, r.Cause = t.light, t.cause
 		} else if t.deadline != "" && t.deadline < to {
@@ -592,7 +592,10 @@ func computeBulletin(ctx context.Context, q store.Queryer, p *ibPlanRow, from, t
 	return data, nil
 }
 
-func ibParams(s string) map[string]string {
+// causeParams reads a light's stored cause parameters for a bulletin:
+// unlike decodeParams, none is nil and a value that is not a string is
+// kept as its JSON.
+func causeParams(s string) map[string]string {
 	if !strings.HasPrefix(strings.TrimSpace(s), "{") {
 		return nil
 	}

@@ -16,11 +16,11 @@ import (
 // home page shows the programme at a glance from it. Only the office of the
 // plan's region may.
 func Dashboard(ctx context.Context, q store.Queryer, who *auth.User, planID string, today time.Time) (*BulletinData, error) {
-	p, err := ibGetPlan(ctx, q, planID)
+	p, err := getPlan(ctx, q, planID, "")
 	if err != nil {
 		return nil, err
 	}
-	if !ibOffice(who, p.RegionCode) {
+	if !officeOf(who, p.RegionCode) {
 		return nil, fielderr.ErrForbidden
 	}
 	if p.Status == PlanDraft {

@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/auth"
@@ -228,28 +227,9 @@ type RectificationFilter struct {
 	Offset       int
 }
 
-// ibOffice: the leading-group office of a region (an administrator whose
-// region covers it) runs the inspections and issues the bulletins.
-func ibOffice(who *auth.User, region string) bool {
-	return who != nil && !who.Disabled && who.Role == auth.RoleAdmin && registry.RegionCovers(who.RegionCode, region)
-}
-
-// ibDeptStaff: a department's own officers, inspectors and office staff.
-func ibDeptStaff(who *auth.User, region, departmentID string) bool {
-	if who == nil || who.Disabled || departmentID == "" || who.DepartmentID != departmentID {
-		return false
-	}
-	switch who.Role {
-	case auth.RoleAdmin, auth.RoleOfficer, auth.RoleInspector:
-		return registry.RegionCovers(who.RegionCode, region)
-	}
-	return false
-}
-
-func ibClean(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// ibCleanText keeps line breaks of a longer text but trims each line.
-func ibCleanText(s string) string {
+// cleanLines keeps line breaks of a longer text but trims each line
+// (cleanNote trims only the whole).
+func cleanLines(s string) string {
 	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimSpace(l)
@@ -257,17 +237,9 @@ func ibCleanText(s string) string {
 	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
-func ibText(errs *fielderr.List, field, v string, required bool, max int) {
-	switch {
-	case v == "" && required:
-		errs.Add(field, "rule.required")
-	case utf8.RuneCountInString(v) > max:
-		errs.Add(field, "rule.maxlen", "max", max)
-	}
-}
-
-// ibDate checks a 'YYYY-MM-DD' field and returns it in canonical form.
-func ibDate(errs *fielderr.List, field, v string, required bool) string {
+// checkDay checks a 'YYYY-MM-DD' field and returns it in canonical form, or
+// "" when it is bad. Unlike checkDate it may be required and bounds no year.
+func checkDay(errs *fielderr.List, field, v string, required bool) string {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		if required {
@@ -283,31 +255,9 @@ func ibDate(errs *fielderr.List, field, v string, required bool) string {
 	return workday.FormatDate(d)
 }
 
-func ibNull(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-type ibPlanRow struct {
-	ID, RegionCode, Title, Status string
-	Year                          int
-}
-
-func ibGetPlan(ctx context.Context, q store.Queryer, id string) (*ibPlanRow, error) {
-	var p ibPlanRow
-	err := q.QueryRow(ctx, `SELECT id, region_code, title, status, year FROM plans WHERE id = ?`, id).
-		Scan(&p.ID, &p.RegionCode, &p.Title, &p.Status, &p.Year)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fielderr.ErrNotFound
-	}
-	return &p, err
-}
-
-// ibDepartmentIn reports whether a department exists in region and returns
+// departmentIn reports whether a department exists in region and returns
 // its name.
-func ibDepartmentIn(ctx context.Context, q store.Queryer, id, region string) (string, bool, error) {
+func departmentIn(ctx context.Context, q store.Queryer, id, region string) (string, bool, error) {
 	var name, r string
 	err := q.QueryRow(ctx, `SELECT name, region_code FROM departments WHERE id = ?`, id).Scan(&name, &r)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -352,8 +302,8 @@ func lockInspection(ctx context.Context, tx *store.Tx, who *auth.User, id string
 	if err != nil {
 		return nil, err
 	}
-	if !ibOffice(who, in.RegionCode) {
-		if ibDeptStaff(who, in.RegionCode, in.DepartmentID) {
+	if !officeOf(who, in.RegionCode) {
+		if staffOf(who, in.RegionCode, in.DepartmentID) {
 			return nil, fielderr.ErrForbidden
 		}
 		return nil, fielderr.ErrNotFound
@@ -368,28 +318,28 @@ func CreateInspection(ctx context.Context, db *store.DB, who *auth.User, in Insp
 		return nil, fielderr.ErrForbidden
 	}
 	now := planNowMs(ctx)
-	ins := Inspection{ID: store.NewID(), PlanID: strings.TrimSpace(in.PlanID), Title: ibClean(in.Title),
-		Kind: strings.TrimSpace(in.Kind), DepartmentID: strings.TrimSpace(in.DepartmentID), Notes: ibCleanText(in.Notes),
+	ins := Inspection{ID: store.NewID(), PlanID: strings.TrimSpace(in.PlanID), Title: cleanText(in.Title),
+		Kind: strings.TrimSpace(in.Kind), DepartmentID: strings.TrimSpace(in.DepartmentID), Notes: cleanLines(in.Notes),
 		Status: InspectionPlanned, CreatedBy: who.ID, CreatedAt: now, UpdatedAt: now,
 		Tasks: []InspectionTask{}, Draws: []InspectionDraw{}, Findings: []Finding{}, Rectifications: []Rectification{}}
 	var errs fielderr.List
-	ibText(&errs, "title", ins.Title, true, InspectionTitleMax)
-	ibText(&errs, "notes", ins.Notes, false, InspectionNotesMax)
+	checkText(&errs, "title", ins.Title, true, InspectionTitleMax)
+	checkText(&errs, "notes", ins.Notes, false, InspectionNotesMax)
 	if ins.Kind == "" {
 		ins.Kind = InspectionScheduled
 	}
 	if ins.Kind != InspectionScheduled && ins.Kind != InspectionUnscheduled {
 		errs.Add("kind", "rule.inspection.kind")
 	}
-	ins.VisitDate = ibDate(&errs, "visit_date", in.VisitDate, true)
+	ins.VisitDate = checkDay(&errs, "visit_date", in.VisitDate, true)
 	err := db.Tx(ctx, func(tx *store.Tx) error {
-		p, err := ibGetPlan(ctx, tx, ins.PlanID)
+		p, err := getPlan(ctx, tx, ins.PlanID, "")
 		switch {
 		case errors.Is(err, fielderr.ErrNotFound) || (err == nil && !registry.RegionCovers(who.RegionCode, p.RegionCode)):
 			errs.Add("plan_id", "rule.plan.unknown")
 		case err != nil:
 			return err
-		case !ibOffice(who, p.RegionCode):
+		case !officeOf(who, p.RegionCode):
 			return fielderr.ErrForbidden
 		default:
 			ins.RegionCode = p.RegionCode
@@ -397,7 +347,7 @@ func CreateInspection(ctx context.Context, db *store.DB, who *auth.User, in Insp
 		if ins.DepartmentID == "" {
 			errs.Add("department_id", "rule.required")
 		} else if p != nil {
-			name, ok, err := ibDepartmentIn(ctx, tx, ins.DepartmentID, p.RegionCode)
+			name, ok, err := departmentIn(ctx, tx, ins.DepartmentID, p.RegionCode)
 			if err != nil {
 				return err
 			}
@@ -656,9 +606,9 @@ func DrawInspectionTasks(ctx context.Context, db *store.DB, who *auth.User, insp
 // the tasks checked or (TaskID empty) the visit in general.
 func RecordFinding(ctx context.Context, db *store.DB, who *auth.User, inspectionID string, in FindingInput) (*Finding, error) {
 	f := Finding{ID: store.NewID(), InspectionID: inspectionID, TaskID: strings.TrimSpace(in.TaskID),
-		Content: ibCleanText(in.Content), Severity: strings.TrimSpace(in.Severity), CreatedAt: planNowMs(ctx)}
+		Content: cleanLines(in.Content), Severity: strings.TrimSpace(in.Severity), CreatedAt: planNowMs(ctx)}
 	var errs fielderr.List
-	ibText(&errs, "content", f.Content, true, FindingContentMax)
+	checkText(&errs, "content", f.Content, true, FindingContentMax)
 	if f.Severity == "" {
 		f.Severity = SeverityNormal
 	}
@@ -684,7 +634,7 @@ func RecordFinding(ctx context.Context, db *store.DB, who *auth.User, inspection
 		}
 		f.CreatedBy = who.ID
 		if _, err := tx.Exec(ctx, `INSERT INTO findings (id, inspection_id, task_id, region_code, content, severity, created_by, created_at)
-			VALUES (?,?,?,?,?,?,?,?)`, f.ID, f.InspectionID, ibNull(f.TaskID), ins.RegionCode, f.Content, f.Severity,
+			VALUES (?,?,?,?,?,?,?,?)`, f.ID, f.InspectionID, nullable(f.TaskID), ins.RegionCode, f.Content, f.Severity,
 			f.CreatedBy, f.CreatedAt); err != nil {
 			return err
 		}
@@ -764,9 +714,9 @@ func DemandRectification(ctx context.Context, db *store.DB, who *auth.User, find
 			return err
 		}
 		var errs fielderr.List
-		demand := ibCleanText(in.Demand)
-		ibText(&errs, "demand", demand, true, RectificationTextMax)
-		deadline := ibDate(&errs, "deadline", in.Deadline, true)
+		demand := cleanLines(in.Demand)
+		checkText(&errs, "demand", demand, true, RectificationTextMax)
+		deadline := checkDay(&errs, "deadline", in.Deadline, true)
 		if deadline != "" && deadline < ins.VisitDate {
 			errs.Add("deadline", "rule.date.min", "min", ins.VisitDate)
 		}
@@ -779,7 +729,7 @@ func DemandRectification(ctx context.Context, db *store.DB, who *auth.User, find
 		}
 		if dept == "" {
 			errs.Add("department_id", "rule.required")
-		} else if _, ok, err := ibDepartmentIn(ctx, tx, dept, ins.RegionCode); err != nil {
+		} else if _, ok, err := departmentIn(ctx, tx, dept, ins.RegionCode); err != nil {
 			return err
 		} else if !ok {
 			errs.Add("department_id", "rule.department.unknown")
@@ -815,7 +765,7 @@ func DemandRectification(ctx context.Context, db *store.DB, who *auth.User, find
 }
 
 func rectificationParams(r *Rectification, inspection string) map[string]string {
-	return map[string]string{"demand": ibShorten(r.Demand, 60), "deadline": r.Deadline, "department": r.DepartmentName,
+	return map[string]string{"demand": shorten(cleanText(r.Demand), 60), "deadline": r.Deadline, "department": r.DepartmentName,
 		"task": r.TaskTitle, "inspection": inspection}
 }
 
@@ -823,14 +773,6 @@ func rectificationEvent(r *Rectification) map[string]any {
 	return map[string]any{"id": r.ID, "finding_id": r.FindingID, "inspection_id": r.InspectionID, "plan_id": r.PlanID,
 		"region_code": r.RegionCode, "task_id": r.TaskID, "department_id": r.DepartmentID, "deadline": r.Deadline,
 		"status": r.Status}
-}
-
-func ibShorten(s string, n int) string {
-	s = ibClean(s)
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
 }
 
 // lockRectification reads a rectification for a write; who must be the
@@ -846,8 +788,8 @@ func lockRectification(ctx context.Context, tx *store.Tx, who *auth.User, id str
 	if err != nil {
 		return nil, false, err
 	}
-	office := ibOffice(who, r.RegionCode)
-	own := ibDeptStaff(who, r.RegionCode, r.DepartmentID)
+	office := officeOf(who, r.RegionCode)
+	own := staffOf(who, r.RegionCode, r.DepartmentID)
 	switch {
 	case office:
 	case own && dept:
@@ -874,17 +816,17 @@ func AddRectificationUpdate(ctx context.Context, db *store.DB, who *auth.User, r
 		if kind == "" {
 			kind = UpdateNote
 		}
-		note := ibCleanText(in.Note)
+		note := cleanLines(in.Note)
 		var errs fielderr.List
-		own := ibDeptStaff(who, r.RegionCode, r.DepartmentID)
+		own := staffOf(who, r.RegionCode, r.DepartmentID)
 		switch kind {
 		case UpdateNote:
-			ibText(&errs, "note", note, true, RectificationTextMax)
+			checkText(&errs, "note", note, true, RectificationTextMax)
 		case UpdateDone:
 			if !own {
 				return fielderr.ErrForbidden
 			}
-			ibText(&errs, "note", note, true, RectificationTextMax)
+			checkText(&errs, "note", note, true, RectificationTextMax)
 			if r.Status == RectificationReported {
 				errs.Add("kind", "rule.rectification.reported")
 			}
@@ -892,7 +834,7 @@ func AddRectificationUpdate(ctx context.Context, db *store.DB, who *auth.User, r
 			if !office {
 				return fielderr.ErrForbidden
 			}
-			ibText(&errs, "note", note, true, RectificationTextMax)
+			checkText(&errs, "note", note, true, RectificationTextMax)
 			if r.Status != RectificationReported {
 				errs.Add("kind", "rule.rectification.not_reported")
 			}
@@ -916,7 +858,7 @@ func AddRectificationUpdate(ctx context.Context, db *store.DB, who *auth.User, r
 		}
 		r.UpdatedAt = now
 		if _, err := tx.Exec(ctx, `UPDATE rectifications SET status = ?, reported_at = ?, reported_by = ?, updated_at = ? WHERE id = ?`,
-			r.Status, ibNullInt(r.ReportedAt), ibNull(r.ReportedBy), r.UpdatedAt, r.ID); err != nil {
+			r.Status, nullMs(r.ReportedAt), nullable(r.ReportedBy), r.UpdatedAt, r.ID); err != nil {
 			return err
 		}
 		u := RectificationUpdate{ID: store.NewID(), RectificationID: r.ID, Kind: kind, Note: note, ActorID: who.ID, At: now}
@@ -937,13 +879,6 @@ func AddRectificationUpdate(ctx context.Context, db *store.DB, who *auth.User, r
 	return out, err
 }
 
-func ibNullInt(v int64) any {
-	if v == 0 {
-		return nil
-	}
-	return v
-}
-
 // CloseRectification closes a rectification the department reported done.
 // Only the office may, and only after that report.
 func CloseRectification(ctx context.Context, db *store.DB, who *auth.User, rectificationID, note string) (*Rectification, error) {
@@ -956,9 +891,9 @@ func CloseRectification(ctx context.Context, db *store.DB, who *auth.User, recti
 		if !office {
 			return fielderr.ErrForbidden
 		}
-		note = ibCleanText(note)
+		note = cleanLines(note)
 		var errs fielderr.List
-		ibText(&errs, "note", note, false, RectificationTextMax)
+		checkText(&errs, "note", note, false, RectificationTextMax)
 		switch r.Status {
 		case RectificationClosed:
 			errs.Add("status", "rule.rectification.closed")
@@ -1000,7 +935,7 @@ func GetInspection(ctx context.Context, q store.Queryer, who *auth.User, id stri
 	if err != nil {
 		return nil, err
 	}
-	if !ibOffice(who, in.RegionCode) && !ibDeptStaff(who, in.RegionCode, in.DepartmentID) {
+	if !officeOf(who, in.RegionCode) && !staffOf(who, in.RegionCode, in.DepartmentID) {
 		return nil, fielderr.ErrNotFound
 	}
 	rows, err := q.Query(ctx, `SELECT it.task_id, t.title, COALESCE(t.lead_department_id, ''), t.deadline, t.status, t.percent,
@@ -1033,7 +968,7 @@ func GetInspection(ctx context.Context, q store.Queryer, who *auth.User, id stri
 			rows.Close()
 			return nil, err
 		}
-		d.Pool, d.Drawn = ibSplit(pool), ibSplit(drawn)
+		d.Pool, d.Drawn = splitIDs(pool), splitIDs(drawn)
 		in.Draws = append(in.Draws, d)
 	}
 	rows.Close()
@@ -1074,13 +1009,6 @@ func GetInspection(ctx context.Context, q store.Queryer, who *auth.User, id stri
 	return in, nil
 }
 
-func ibSplit(s string) []string {
-	if s == "" {
-		return []string{}
-	}
-	return strings.Split(s, ",")
-}
-
 func loadRectificationUpdates(ctx context.Context, q store.Queryer, rs []Rectification) error {
 	if len(rs) == 0 {
 		return nil
@@ -1095,7 +1023,7 @@ func loadRectificationUpdates(ctx context.Context, q store.Queryer, rs []Rectifi
 	for start := 0; start < len(ids); start += 500 {
 		part := ids[start:min(len(ids), start+500)]
 		rows, err := q.Query(ctx, `SELECT id, rectification_id, kind, note, actor_id, at FROM rectification_updates
-			WHERE rectification_id IN (`+ibPlaceholders(len(part))+`) ORDER BY at, id`, part...)
+			WHERE rectification_id IN `+valuesList(1, len(part))+` ORDER BY at, id`, part...)
 		if err != nil {
 			return err
 		}
@@ -1116,10 +1044,6 @@ func loadRectificationUpdates(ctx context.Context, q store.Queryer, rs []Rectifi
 	return nil
 }
 
-func ibPlaceholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
-}
-
 // GetRectification returns one rectification with its updates, to the
 // office of its region or its department's staff; Overdue is judged on
 // today.
@@ -1128,7 +1052,7 @@ func GetRectification(ctx context.Context, q store.Queryer, who *auth.User, id s
 	if err != nil {
 		return nil, err
 	}
-	if !ibOffice(who, r.RegionCode) && !ibDeptStaff(who, r.RegionCode, r.DepartmentID) {
+	if !officeOf(who, r.RegionCode) && !staffOf(who, r.RegionCode, r.DepartmentID) {
 		return nil, fielderr.ErrNotFound
 	}
 	if today.IsZero() {
@@ -1146,7 +1070,7 @@ func GetRectification(ctx context.Context, q store.Queryer, who *auth.User, id s
 // tasks, findings and open rectifications. The office sees its region's;
 // a department's staff see the visits to their department.
 func ListInspections(ctx context.Context, q store.Queryer, who *auth.User, f InspectionFilter) ([]Inspection, error) {
-	cond, args, ok := ibScope(who, "i.region_code", "i.department_id")
+	cond, args, ok := deptScope(who, "i.region_code", "i.department_id")
 	if !ok {
 		return nil, fielderr.ErrForbidden
 	}
@@ -1190,42 +1114,28 @@ func ListInspections(ctx context.Context, q store.Queryer, who *auth.User, f Ins
 	return out, rows.Err()
 }
 
-// ibScope is the condition on a region-scoped, department-owned table for
+// deptScope is the condition on a region-scoped, department-owned table for
 // who: the office sees its region (and those under it), staff their own
 // department. ok is false for users who see none.
-func ibScope(who *auth.User, regionCol, deptCol string) (string, []any, bool) {
-	if who == nil || who.Disabled || who.RegionCode == "" {
+func deptScope(who *auth.User, regionCol, deptCol string) (string, []any, bool) {
+	if !active(who) {
 		return "", nil, false
 	}
-	prefix := ibRegionPrefix(who.RegionCode)
-	switch {
-	case who.Role == auth.RoleAdmin:
-		return regionCol + ` LIKE ?`, []any{prefix + "%"}, true
-	case (who.Role == auth.RoleOfficer || who.Role == auth.RoleInspector) && who.DepartmentID != "":
-		return regionCol + ` LIKE ? AND ` + deptCol + ` = ?`, []any{prefix + "%", who.DepartmentID}, true
+	cond, args := regionCol+` LIKE ?`, []any{registry.RegionPrefix(who.RegionCode) + "%"}
+	if isOffice(who) {
+		return cond, args, true
 	}
-	return "", nil, false
-}
-
-// ibRegionPrefix mirrors registry.RegionCovers: a province or prefecture
-// covers every code that starts with its significant digits.
-func ibRegionPrefix(code string) string {
-	if len(code) == 6 {
-		switch {
-		case code[2:] == "0000":
-			return code[:2]
-		case code[4:] == "00":
-			return code[:4]
-		}
+	if who.DepartmentID == "" {
+		return "", nil, false
 	}
-	return code
+	return cond + ` AND ` + deptCol + ` = ?`, append(args, who.DepartmentID), true
 }
 
 // ListRectifications lists rectifications by deadline, with Overdue judged
 // on f.Today. The office sees its region's; a department's staff their own
 // department's.
 func ListRectifications(ctx context.Context, q store.Queryer, who *auth.User, f RectificationFilter) ([]Rectification, error) {
-	cond, args, ok := ibScope(who, "r.region_code", "r.department_id")
+	cond, args, ok := deptScope(who, "r.region_code", "r.department_id")
 	if !ok {
 		return nil, fielderr.ErrForbidden
 	}

@@ -380,7 +380,8 @@ func recordMeasured(ctx context.Context, tx *store.Tx, now int64, us []lightUpda
 	return flush()
 }
 
-// valuesList is "(?, …), (?, …)" for n rows of cols placeholders.
+// valuesList is "(?, …), (?, …)" for n rows of cols placeholders;
+// valuesList(1, n) is the list of an IN.
 func valuesList(n, cols int) string {
 	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
 	return strings.Repeat(row+", ", n-1) + row

@@ -75,30 +75,25 @@ func active(who *auth.User) bool {
 // isOffice: the leading-group office, which alone writes plans and tasks.
 func isOffice(who *auth.User) bool { return active(who) && who.Role == auth.RoleAdmin }
 
+// officeOf: the office of region or of one above it, which runs the
+// inspections and issues the bulletins.
+func officeOf(who *auth.User, region string) bool {
+	return isOffice(who) && registry.RegionCovers(who.RegionCode, region)
+}
+
+// staffOf: a department's own officers, inspectors and office staff, in
+// region or one above it.
+func staffOf(who *auth.User, region, departmentID string) bool {
+	return active(who) && departmentID != "" && who.DepartmentID == departmentID &&
+		registry.RegionCovers(who.RegionCode, region)
+}
+
 // planVisible: region staff see published plans; drafts only the office.
 func planVisible(who *auth.User, p *Plan) bool {
 	if !active(who) || !registry.RegionCovers(who.RegionCode, p.RegionCode) {
 		return false
 	}
 	return p.Status != PlanDraft || isOffice(who)
-}
-
-// regionCond is a condition on column holding for the regions under scope
-// (a banner is one value; a league or province a code prefix).
-func regionCond(column, scope string) (string, any) {
-	p := scope
-	if len(scope) == 6 {
-		switch {
-		case scope[2:] == "0000":
-			p = scope[:2]
-		case scope[4:] == "00":
-			p = scope[:4]
-		}
-	}
-	if len(p) >= 6 {
-		return column + " = ?", scope
-	}
-	return column + " LIKE ?", p + "%"
 }
 
 // cleanText trims a one-line field and folds runs of white space.
@@ -304,8 +299,7 @@ func ListPlans(ctx context.Context, q store.Queryer, who *auth.User, region stri
 	if !registry.RegionCovers(who.RegionCode, region) {
 		return []Plan{}, nil
 	}
-	cond, arg := regionCond("region_code", region)
-	args := []any{arg}
+	cond, args := registry.RegionScopeSQL("region_code", region)
 	if year != 0 {
 		cond += ` AND year = ?`
 		args = append(args, year)

@@ -84,8 +84,8 @@ func checkDepartments(ctx context.Context, q store.Queryer, errs *fielderr.List,
 	}
 	known := map[string]bool{}
 	if len(ids) > 0 {
-		rows, err := q.Query(ctx, `SELECT id FROM departments WHERE region_code = ? AND id IN (`+
-			strings.Repeat(",?", len(ids))[1:]+`)`, append([]any{region}, anySlice(ids)...)...)
+		rows, err := q.Query(ctx, `SELECT id FROM departments WHERE region_code = ? AND id IN `+
+			valuesList(1, len(ids)), append([]any{region}, anySlice(ids)...)...)
 		if err != nil {
 			return nil, err
 		}

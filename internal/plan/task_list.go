@@ -38,8 +38,8 @@ func scope(who *auth.User) (string, []any, bool) {
 		return "", nil, false
 	}
 	if isOffice(who) {
-		cond, arg := regionCond("t.region_code", who.RegionCode)
-		return cond, []any{arg}, true
+		cond, args := registry.RegionScopeSQL("t.region_code", who.RegionCode)
+		return cond, args, true
 	}
 	if who.DepartmentID == "" {
 		return "", nil, false

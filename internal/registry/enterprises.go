@@ -436,7 +436,7 @@ func FindEnterpriseByUSCC(ctx context.Context, q store.Queryer, who *auth.User, 
 	}
 	rows, err := q.Query(ctx, `SELECT `+enterpriseCols+` FROM enterprises e`+enterpriseJoins+` WHERE e.uscc = ?
 		AND e.region_code IN (SELECT code FROM regions WHERE level <> ? AND code LIKE ?) ORDER BY e.region_code`,
-		codes.NormalizeUSCC(uscc), LevelTownship, regionPrefix(scope)+"%")
+		codes.NormalizeUSCC(uscc), LevelTownship, RegionPrefix(scope)+"%")
 	if err != nil {
 		return nil, err
 	}

@@ -550,7 +550,7 @@ func (f LicenceFilter) where(who *auth.User, days int) (string, []any, time.Time
 	if isEnterpriseUser(who) {
 		add("l.enterprise_id = ?", who.EnterpriseID)
 	} else {
-		c, a := regionScopeSQL("l.region_code", who.RegionCode)
+		c, a := RegionScopeSQL("l.region_code", who.RegionCode)
 		add(c, a...)
 	}
 	if f.EnterpriseID != "" {

@@ -50,7 +50,7 @@ func init() {
 
 // countIn runs a COUNT query limited to the regions under region.
 func countIn(ctx context.Context, q store.Queryer, query, column, region string, args ...any) (float64, error) {
-	cond, rargs := regionScopeSQL(column, region)
+	cond, rargs := RegionScopeSQL(column, region)
 	var n int64
 	err := q.QueryRow(ctx, query+` AND `+cond, append(args, rargs...)...).Scan(&n)
 	return float64(n), err

@@ -272,7 +272,7 @@ func (f ProductFilter) where(who *auth.User) (string, []any) {
 	if isEnterpriseUser(who) {
 		add("p.enterprise_id = ?", who.EnterpriseID)
 	} else {
-		c, a := regionScopeSQL("p.region_code", who.RegionCode)
+		c, a := RegionScopeSQL("p.region_code", who.RegionCode)
 		add(c, a...)
 	}
 	if f.EnterpriseID != "" {

@@ -91,9 +91,10 @@ func levelRank(level string) int {
 	return 0
 }
 
-// regionPrefix is the part of a code that every division under it shares:
-// 150000 → 15, 152900 → 1529, 152921 → 152921.
-func regionPrefix(code string) string {
+// RegionPrefix is the part of a code that every division under it shares:
+// 150000 → 15, 152900 → 1529, 152921 → 152921. A condition "code LIKE
+// prefix%" holds for the code and every division under it.
+func RegionPrefix(code string) string {
 	if len(code) == 6 {
 		switch {
 		case code[2:] == "0000":
@@ -109,18 +110,18 @@ func regionPrefix(code string) string {
 // LoadRegionsCSV refuses parents whose codes do not prefix their children's,
 // so the code alone answers this without walking the tree.
 func RegionCovers(scope, code string) bool {
-	return scope != "" && strings.HasPrefix(code, regionPrefix(scope))
+	return scope != "" && strings.HasPrefix(code, RegionPrefix(scope))
 }
 
-// regionScopeSQL is a condition on column that holds for the regions under
-// scope. A banner's scope is one value (enterprises and departments sit at
+// RegionScopeSQL is a condition on column that holds for the regions under
+// scope (for tables whose rows sit at banner level or above). A banner's scope is one value (enterprises and departments sit at
 // banner level or above), served by the indexes that lead with the region.
 // A wider scope is a code prefix written as LIKE, which neither database
 // uses to seek: a league or province office usually sees the whole register,
 // where walking the search-key index in page order beats a region range
 // that selects everything and then has to be sorted.
-func regionScopeSQL(column, scope string) (string, []any) {
-	p := regionPrefix(scope)
+func RegionScopeSQL(column, scope string) (string, []any) {
+	p := RegionPrefix(scope)
 	if len(p) >= 6 {
 		return column + " = ?", []any{scope}
 	}
@@ -285,7 +286,7 @@ func LoadRegionsCSV(ctx context.Context, db *store.DB, r io.Reader) (int, error)
 		switch {
 		case !ok:
 			errs.Add(at, "rule.region.parent_unknown")
-		case levelRank(plevel) >= levelRank(reg.Level) || !strings.HasPrefix(reg.Code, regionPrefix(reg.ParentCode)) ||
+		case levelRank(plevel) >= levelRank(reg.Level) || !strings.HasPrefix(reg.Code, RegionPrefix(reg.ParentCode)) ||
 			(reg.Level == LevelTownship && reg.Code[:6] != reg.ParentCode):
 			errs.Add(at, "rule.region.parent_mismatch")
 		}

@@ -93,7 +93,7 @@ func (f Filter) where(who *auth.User) (cond string, args []any, none bool) {
 				return "", nil, true
 			}
 		}
-		c, a := regionScopeSQL("e.region_code", scope)
+		c, a := RegionScopeSQL("e.region_code", scope)
 		add(c, a...)
 	}
 	if f.Township != "" {

@@ -968,7 +968,7 @@ func GetInspection(ctx context.Context, q store.Queryer, who *auth.User, id stri
 			rows.Close()
 			return nil, err
 		}
-		d.Pool, d.Drawn = splitIDs(pool), splitIDs(drawn)
+		d.Pool, d.Drawn = registry.SplitList(pool), registry.SplitList(drawn)
 		in.Draws = append(in.Draws, d)
 	}
 	rows.Close()

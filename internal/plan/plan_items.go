@@ -12,6 +12,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
 	"github.com/hallmark-platform/hallmark/internal/jobs"
+	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
 )
 
@@ -60,18 +61,8 @@ func scanItem(row interface{ Scan(...any) error }) (*Item, error) {
 		}
 		return nil, err
 	}
-	it.Supporting = splitIDs(supporting)
+	it.Supporting = registry.SplitList(supporting)
 	return &it, nil
-}
-
-func splitIDs(s string) []string {
-	out := []string{}
-	for _, x := range strings.Split(s, ",") {
-		if x = strings.TrimSpace(x); x != "" {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // checkDepartments validates a lead department and supporting departments

@@ -86,7 +86,7 @@ func scanTask(row interface{ Scan(...any) error }) (*Task, error) {
 		}
 		return nil, err
 	}
-	t.Supporting = splitIDs(supporting)
+	t.Supporting = registry.SplitList(supporting)
 	return &t, nil
 }
 

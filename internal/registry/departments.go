@@ -73,11 +73,13 @@ func scanDepartment(row interface{ Scan(...any) error }) (*Department, error) {
 	if err := row.Scan(&d.ID, &d.RegionCode, &d.Name, &d.ShortName, &d.NameEn, &d.IsOffice, &remit, &d.CreatedAt, &d.UpdatedAt); err != nil {
 		return nil, err
 	}
-	d.Remit = splitRemit(remit)
+	d.Remit = SplitList(remit)
 	return &d, nil
 }
 
-func splitRemit(s string) []string {
+// SplitList returns the items of a comma-separated list, trimmed, without
+// empty ones.
+func SplitList(s string) []string {
 	out := []string{}
 	for _, x := range strings.Split(s, ",") {
 		if x = strings.TrimSpace(x); x != "" {
@@ -112,11 +114,7 @@ func normRemit(errs *fielderr.List, in []string) []string {
 
 // GetDepartment returns one department, or fielderr.ErrNotFound.
 func GetDepartment(ctx context.Context, q store.Queryer, id string) (*Department, error) {
-	d, err := scanDepartment(q.QueryRow(ctx, `SELECT `+departmentCols+` FROM departments WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fielderr.ErrNotFound
-	}
-	return d, err
+	return getRow(ctx, q, `SELECT `+departmentCols+` FROM departments WHERE id = ?`, "", id, "", scanDepartment)
 }
 
 // ListDepartments lists the departments of one region (all regions for ""),

@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"strings"
 
@@ -394,16 +393,7 @@ func scanEnterprise(row interface{ Scan(...any) error }) (*Enterprise, error) {
 }
 
 func getEnterprise(ctx context.Context, q store.Queryer, id, lock string) (*Enterprise, error) {
-	query := `SELECT ` + enterpriseCols + ` FROM enterprises e` + enterpriseJoins + ` WHERE e.id = ?`
-	if lock != "" {
-		// PostgreSQL does not lock the nullable side of an outer join.
-		query += " FOR UPDATE OF e"
-	}
-	e, err := scanEnterprise(q.QueryRow(ctx, query, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fielderr.ErrNotFound
-	}
-	return e, err
+	return getRow(ctx, q, `SELECT `+enterpriseCols+` FROM enterprises e`+enterpriseJoins+` WHERE e.id = ?`, "e", id, lock, scanEnterprise)
 }
 
 // GetEnterprise returns one enterprise that who may see; any other is

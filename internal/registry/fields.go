@@ -22,23 +22,14 @@ const (
 // Statuses lists the enterprise statuses in display order.
 var Statuses = []string{StatusActive, StatusSuspended, StatusClosed}
 
-var statusLabels = map[string][2]string{ // zh, en
+var statusLabels = labels{
 	StatusActive:    {"在营", "Active"},
 	StatusSuspended: {"停业", "Suspended"},
 	StatusClosed:    {"注销", "Closed"},
 }
 
 // StatusLabel is a status's name in lang.
-func StatusLabel(status, lang string) string {
-	l, ok := statusLabels[status]
-	if !ok {
-		return status
-	}
-	if isEnglish(lang) {
-		return l[1]
-	}
-	return l[0]
-}
+func StatusLabel(status, lang string) string { return statusLabels.of(status, lang) }
 
 // normStatus accepts a status code or its label in either language (and the
 // registrar's own words 存续, 开业, 吊销); "" when it is none of these.

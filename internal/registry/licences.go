@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"regexp"
 	"strings"
@@ -28,7 +27,7 @@ const (
 // LicenceKinds lists the kinds in display order.
 var LicenceKinds = []string{KindSC, KindJY, KindXK, KindOther}
 
-var kindLabels = map[string][2]string{
+var kindLabels = labels{
 	KindSC:    {"食品生产许可证", "Food production licence"},
 	KindJY:    {"食品经营许可证", "Food business licence"},
 	KindXK:    {"工业产品生产许可证", "Industrial product production licence"},
@@ -36,16 +35,7 @@ var kindLabels = map[string][2]string{
 }
 
 // LicenceKindLabel is a kind's name in lang.
-func LicenceKindLabel(kind, lang string) string {
-	l, ok := kindLabels[kind]
-	if !ok {
-		return kind
-	}
-	if isEnglish(lang) {
-		return l[1]
-	}
-	return l[0]
-}
+func LicenceKindLabel(kind, lang string) string { return kindLabels.of(kind, lang) }
 
 // Licence states, computed when read.
 const (
@@ -58,7 +48,7 @@ const (
 // LicenceStates lists the states in display order.
 var LicenceStates = []string{StateValid, StateExpiring, StateExpired, StateRevoked}
 
-var stateLabels = map[string][2]string{
+var stateLabels = labels{
 	StateValid:    {"有效", "Valid"},
 	StateExpiring: {"即将到期", "Expiring"},
 	StateExpired:  {"已过期", "Expired"},
@@ -66,16 +56,7 @@ var stateLabels = map[string][2]string{
 }
 
 // LicenceStateLabel is a state's name in lang.
-func LicenceStateLabel(state, lang string) string {
-	l, ok := stateLabels[state]
-	if !ok {
-		return state
-	}
-	if isEnglish(lang) {
-		return l[1]
-	}
-	return l[0]
-}
+func LicenceStateLabel(state, lang string) string { return stateLabels.of(state, lang) }
 
 // Licence is a licence held by an enterprise. State and DaysLeft (days
 // from today to ValidTo, the last valid day; negative once expired) are
@@ -371,15 +352,7 @@ func licenceEvent(l *Licence) map[string]any {
 }
 
 func getLicence(ctx context.Context, q store.Queryer, id, lock string) (*Licence, error) {
-	query := `SELECT ` + licenceCols + licenceFrom + ` WHERE l.id = ?`
-	if lock != "" {
-		query += " FOR UPDATE OF l"
-	}
-	l, err := scanLicence(q.QueryRow(ctx, query, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fielderr.ErrNotFound
-	}
-	return l, err
+	return getRow(ctx, q, `SELECT `+licenceCols+licenceFrom+` WHERE l.id = ?`, "l", id, lock, scanLicence)
 }
 
 // canSeeOwned: the visibility rule for rows that belong to an enterprise.

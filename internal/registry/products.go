@@ -2,8 +2,6 @@ package registry
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"strings"
 
 	"golang.org/x/text/width"
@@ -176,15 +174,7 @@ func CreateProduct(ctx context.Context, db *store.DB, who *auth.User, in Product
 }
 
 func getProduct(ctx context.Context, q store.Queryer, id, lock string) (*Product, error) {
-	query := `SELECT ` + productCols + productFrom + ` WHERE p.id = ?`
-	if lock != "" {
-		query += " FOR UPDATE OF p"
-	}
-	p, err := scanProduct(q.QueryRow(ctx, query, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fielderr.ErrNotFound
-	}
-	return p, err
+	return getRow(ctx, q, `SELECT `+productCols+productFrom+` WHERE p.id = ?`, "p", id, lock, scanProduct)
 }
 
 // GetProduct returns a product who may see.

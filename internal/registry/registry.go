@@ -11,11 +11,15 @@
 package registry
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
+	"github.com/hallmark-platform/hallmark/internal/store"
 )
 
 // Limits on list pages.
@@ -74,4 +78,34 @@ func nullable(s string) any {
 		return nil
 	}
 	return s
+}
+
+// labels names codes in Chinese and English.
+type labels map[string][2]string // code → zh, en
+
+// of is code's name in lang; an unknown code is its own name.
+func (l labels) of(code, lang string) string {
+	n, ok := l[code]
+	if !ok {
+		return code
+	}
+	if isEnglish(lang) {
+		return n[1]
+	}
+	return n[0]
+}
+
+// getRow reads the row query finds for id, or fielderr.ErrNotFound. A
+// lock (tx.ForUpdate()) locks only the row of table alias: PostgreSQL does
+// not lock the nullable side of an outer join.
+func getRow[T any](ctx context.Context, q store.Queryer, query, alias, id, lock string,
+	scan func(interface{ Scan(...any) error }) (*T, error)) (*T, error) {
+	if lock != "" {
+		query += " FOR UPDATE OF " + alias
+	}
+	v, err := scan(q.QueryRow(ctx, query, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fielderr.ErrNotFound
+	}
+	return v, err
 }

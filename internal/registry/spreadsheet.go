@@ -263,20 +263,15 @@ func EnterpriseTemplate(w io.Writer, lang string) error {
 	for _, s := range Statuses {
 		statuses = append(statuses, StatusLabel(s, lang))
 	}
-	return sheet.Template(w, sheetName("enterprises", lang), enterpriseColumns, lang,
+	return sheet.Template(w, sheetNames.of("enterprises", lang), enterpriseColumns, lang,
 		map[string][]string{"industry": industries, "status": statuses}, MaxImportRows)
 }
 
-func sheetName(what, lang string) string {
-	names := map[string][2]string{
-		"enterprises": {"企业", "Enterprises"},
-		"licences":    {"许可证", "Licences"},
-		"products":    {"产品", "Products"},
-	}
-	if isEnglish(lang) {
-		return names[what][1]
-	}
-	return names[what][0]
+// sheetNames name the sheets of the exports and the template.
+var sheetNames = labels{
+	"enterprises": {"企业", "Enterprises"},
+	"licences":    {"许可证", "Licences"},
+	"products":    {"产品", "Products"},
 }
 
 // exportQuery writes the result rows of query as a one-sheet .xlsx file (the
@@ -289,7 +284,7 @@ func exportQuery(ctx context.Context, q store.Queryer, w io.Writer, what, lang s
 		return err
 	}
 	defer rows.Close()
-	return sheet.Export(w, sheetName(what, lang), cols, lang, func() ([]any, bool, error) {
+	return sheet.Export(w, sheetNames.of(what, lang), cols, lang, func() ([]any, bool, error) {
 		if !rows.Next() {
 			return nil, false, rows.Err()
 		}

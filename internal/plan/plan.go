@@ -192,7 +192,10 @@ func encodeRule(r Rule) string {
 	return string(b)
 }
 
-func validatePlan(ctx context.Context, q store.Queryer, who *auth.User, p *Plan, errs *fielderr.List) error {
+// validatePlan checks p (a fielderr.List names every bad field) and, when
+// it is good, normalises its light rule.
+func validatePlan(ctx context.Context, q store.Queryer, who *auth.User, p *Plan) error {
+	var errs fielderr.List
 	if _, err := registry.GetRegion(ctx, q, p.RegionCode); errors.Is(err, fielderr.ErrNotFound) {
 		errs.Add("region_code", "rule.region.unknown")
 	} else if err != nil {
@@ -203,8 +206,8 @@ func validatePlan(ctx context.Context, q store.Queryer, who *auth.User, p *Plan,
 	if p.Year < 2000 || p.Year > 2100 {
 		errs.Add("year", "rule.range", "min", 2000, "max", 2100)
 	}
-	checkText(errs, "title", p.Title, true, 200)
-	checkText(errs, "doc_number", p.DocNumber, false, 100)
+	checkText(&errs, "title", p.Title, true, 200)
+	checkText(&errs, "doc_number", p.DocNumber, false, 100)
 	switch p.Cadence {
 	case Monthly, Quarterly:
 		if p.ReportDay < 1 || p.ReportDay > 28 {
@@ -217,7 +220,11 @@ func validatePlan(ctx context.Context, q store.Queryer, who *auth.User, p *Plan,
 	default:
 		errs.Add("cadence", "rule.plan.cadence")
 	}
-	p.LightRule.validate(errs)
+	p.LightRule.validate(&errs)
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	p.LightRule = p.LightRule.Normalize()
 	return nil
 }
 
@@ -241,14 +248,9 @@ func CreatePlan(ctx context.Context, db *store.DB, who *auth.User, in PlanInput)
 		p.ReportDay = DefaultReportDay
 	}
 	err := db.Tx(ctx, func(tx *store.Tx) error {
-		var errs fielderr.List
-		if err := validatePlan(ctx, tx, who, &p, &errs); err != nil {
+		if err := validatePlan(ctx, tx, who, &p); err != nil {
 			return err
 		}
-		if err := errs.Err(); err != nil {
-			return err
-		}
-		p.LightRule = p.LightRule.Normalize()
 		if _, err := tx.Exec(ctx, `INSERT INTO plans (id, region_code, year, title, doc_number, cadence, report_day,
 			light_rule, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.ID, p.RegionCode, p.Year, p.Title, p.DocNumber, p.Cadence, p.ReportDay, encodeRule(p.LightRule),
@@ -371,14 +373,9 @@ func UpdatePlan(ctx context.Context, db *store.DB, who *auth.User, id string, pa
 		if patch.LightRule != nil {
 			p.LightRule = *patch.LightRule
 		}
-		var errs fielderr.List
-		if err := validatePlan(ctx, tx, who, &p, &errs); err != nil {
+		if err := validatePlan(ctx, tx, who, &p); err != nil {
 			return err
 		}
-		if err := errs.Err(); err != nil {
-			return err
-		}
-		p.LightRule = p.LightRule.Normalize()
 		out = &p
 		if p == *before {
 			return nil

@@ -385,12 +385,7 @@ func ImportPlan(ctx context.Context, db *store.DB, who *auth.User, planID string
 }
 
 func insertImported(ctx context.Context, tx *store.Tx, p *Plan, it *Item, now int64) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO plan_items (id, plan_id, parent_id, region_code, seq, label, level, content,
-		lead_department_id, supporting, leader, deadline, target, weight, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		it.ID, it.PlanID, nullable(it.ParentID), p.RegionCode, it.Seq, it.Label, it.Level, it.Content,
-		nullable(it.LeadDepartmentID), strings.Join(it.Supporting, ","), it.Leader, it.Deadline, it.Target, it.Weight,
-		now, now); err != nil {
+	if err := storeItem(ctx, tx, p, it, now); err != nil {
 		return err
 	}
 	return audit.Write(ctx, tx, audit.Entry{Action: "import", Entity: "plan_item", EntityID: it.ID,

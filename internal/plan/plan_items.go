@@ -202,14 +202,19 @@ func newItem(ctx context.Context, tx *store.Tx, p *Plan, in ItemInput) (*Item, e
 	return it, nil
 }
 
-func insertItem(ctx context.Context, tx *store.Tx, p *Plan, it *Item) error {
-	now := planNowMs(ctx)
-	if _, err := tx.Exec(ctx, `INSERT INTO plan_items (id, plan_id, parent_id, region_code, seq, label, level, content,
+// storeItem writes the row of a new work point of p, created at now.
+func storeItem(ctx context.Context, tx *store.Tx, p *Plan, it *Item, now int64) error {
+	_, err := tx.Exec(ctx, `INSERT INTO plan_items (id, plan_id, parent_id, region_code, seq, label, level, content,
 		lead_department_id, supporting, leader, deadline, target, weight, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		it.ID, it.PlanID, nullable(it.ParentID), p.RegionCode, it.Seq, it.Label, it.Level, it.Content,
 		nullable(it.LeadDepartmentID), strings.Join(it.Supporting, ","), it.Leader, it.Deadline, it.Target, it.Weight,
-		now, now); err != nil {
+		now, now)
+	return err
+}
+
+func insertItem(ctx context.Context, tx *store.Tx, p *Plan, it *Item) error {
+	if err := storeItem(ctx, tx, p, it, planNowMs(ctx)); err != nil {
 		return err
 	}
 	if err := audit.Write(ctx, tx, audit.Entry{Action: "create", Entity: "plan_item", EntityID: it.ID,

@@ -78,6 +78,16 @@ func (s *Server) renderInspections(w http.ResponseWriter, r *http.Request, statu
 		s.pageError(w, r, err)
 		return
 	}
+	if status == http.StatusOK && f.Values["plan_id"] == "" {
+		// A new visit is to the programme under way: the newest published
+		// plan (a refused form keeps what was chosen).
+		for _, p := range plans {
+			if p.Status == plan.PlanPublished {
+				f.Values["plan_id"] = p.ID
+				break
+			}
+		}
+	}
 	depts, err := s.departmentsOf(r)
 	if err != nil {
 		s.pageError(w, r, err)

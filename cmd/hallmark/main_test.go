@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/app"
 	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/auth"
+	"github.com/hallmark-platform/hallmark/internal/demo"
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/store/storetest"
@@ -448,7 +450,8 @@ func TestServe(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, dsn string) {
 		url, out, stop := serve(t, "--db", dsn, "--addr", "127.0.0.1:0", "--demo")
-		if !strings.Contains(out.String(), `Demo accounts [admin office officer inspector lab enterprise expert], password "hallmark-demo"`) {
+		if want := fmt.Sprintf("Demo accounts %v, password %q", app.DemoAccounts(), demo.Password); !strings.Contains(out.String(), want) ||
+			!strings.Contains(out.String(), "[admin office officer inspector lab enterprise expert") {
 			t.Errorf("serve --demo does not tell how to sign in: %q", out)
 		}
 		m := listening.FindStringSubmatch(out.String())
@@ -524,7 +527,7 @@ func TestEnvironmentTwins(t *testing.T) {
 		t.Fatalf("serve: exit %d: %s", code, errOut)
 	}
 
-	if code, out, _ := hallmark(t, "", "user", "list"); code != 0 || !strings.Contains(out, "7 users") {
+	if code, out, _ := hallmark(t, "", "user", "list"); code != 0 || !strings.Contains(out, fmt.Sprintf("%d users", len(demo.Users))) {
 		t.Errorf("user list without --db does not read HALLMARK_DB: exit %d\n%s", code, out)
 	}
 	flagDB := filepath.Join(dir, "from-flag.db")

@@ -8,14 +8,14 @@ import (
 	"time"
 
 	"github.com/hallmark-platform/hallmark/internal/app"
+	"github.com/hallmark-platform/hallmark/internal/demo"
 	"github.com/hallmark-platform/hallmark/internal/store"
-	"github.com/hallmark-platform/hallmark/internal/web"
 )
 
 func cmdServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs, db := flags("serve", errOut)
 	addr := fs.String("addr", envOr("HALLMARK_ADDR", ":8080"), "listen address (env HALLMARK_ADDR)")
-	demo := fs.Bool("demo", envOr("HALLMARK_DEMO", "") == "1", "load the demo banner (额济纳旗) into an empty database (env HALLMARK_DEMO=1)")
+	loadDemo := fs.Bool("demo", envOr("HALLMARK_DEMO", "") == "1", "load the demo banner (额济纳旗) into an empty database (env HALLMARK_DEMO=1)")
 	secure := fs.Bool("secure-cookies", envOr("HALLMARK_SECURE_COOKIES", "") == "1", "mark cookies Secure, when served over TLS (env HALLMARK_SECURE_COOKIES=1)")
 	blobs := fs.String("blobs", envOr("HALLMARK_BLOBS", ""), "folder of evidence files (env HALLMARK_BLOBS; default: blobs/ beside the SQLite file, ./blobs for PostgreSQL)")
 	verbose := fs.Bool("v", false, "log every request")
@@ -27,7 +27,7 @@ func cmdServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 		level = slog.LevelDebug
 	}
 	log := newLogger(errOut, level)
-	inst, err := app.Start(ctx, app.Options{Addr: *addr, DB: *db, Demo: *demo, Logger: log, Secure: *secure, Blobs: *blobs})
+	inst, err := app.Start(ctx, app.Options{Addr: *addr, DB: *db, Demo: *loadDemo, Logger: log, Secure: *secure, Blobs: *blobs})
 	if err != nil {
 		return err
 	}
@@ -37,8 +37,8 @@ func cmdServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	}
 	fmt.Fprintf(out, "Hallmark %s listening on %s (database: %s, started in %s)\n", version, inst.URL, where,
 		inst.Started.Round(time.Millisecond))
-	if *demo {
-		fmt.Fprintf(out, "Demo accounts %v, password %q (demo only).\n", web.DemoUsers, web.DemoPassword)
+	if *loadDemo {
+		fmt.Fprintf(out, "Demo accounts %v, password %q (demo only).\n", app.DemoAccounts(), demo.Password)
 	}
 	<-ctx.Done()
 	fmt.Fprintln(out, "shutting down…")
@@ -64,4 +64,3 @@ func cmdMigrate(ctx context.Context, args []string, out, errOut io.Writer) error
 	fmt.Fprintf(out, "database at version %d (latest %d)\n", cur, latest)
 	return nil
 }
-

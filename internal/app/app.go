@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hallmark-platform/hallmark/internal/demo"
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/web"
@@ -79,7 +80,11 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			return nil, err
 		}
 	}
-	srv, err := web.New(web.Config{DB: db, Logger: o.Logger, Demo: o.Demo, SecureCookies: o.Secure, BlobDir: o.Blobs})
+	cfg := web.Config{DB: db, Logger: o.Logger, Demo: o.Demo, SecureCookies: o.Secure, BlobDir: o.Blobs}
+	if o.Demo {
+		cfg.DemoAccounts, cfg.DemoPassword = DemoAccounts(), demo.Password
+	}
+	srv, err := web.New(cfg)
 	if err != nil {
 		db.Close()
 		return nil, err

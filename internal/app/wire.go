@@ -37,3 +37,12 @@ func NewRunner(db *store.DB, log *slog.Logger) *jobs.Runner {
 func LoadDemo(ctx context.Context, db *store.DB, log *slog.Logger) error {
 	return demo.Load(ctx, db, log, time.Now())
 }
+
+// DemoAccounts lists the demo's usernames, in the loader's order.
+func DemoAccounts() []string {
+	out := make([]string, len(demo.Users))
+	for i, u := range demo.Users {
+		out[i] = u.Username
+	}
+	return out
+}

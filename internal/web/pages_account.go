@@ -12,13 +12,6 @@ import (
 	"github.com/hallmark-platform/hallmark/locales"
 )
 
-// DemoPassword is the password of every demo account, shown on the sign-in
-// page of a demo instance only.
-const DemoPassword = "hallmark-demo"
-
-// DemoUsers are the demo accounts, one per role.
-var DemoUsers = []string{"admin", "office", "officer", "inspector", "lab", "enterprise", "expert"}
-
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	if userFrom(r.Context()) != nil {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -29,7 +22,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, f *form, next string) {
 	v := s.newView(r, "login.title", map[string]any{
-		"Next": safeNext(next), "DemoUsers": DemoUsers, "DemoPassword": DemoPassword,
+		"Next": safeNext(next), "DemoUsers": s.cfg.DemoAccounts, "DemoPassword": s.cfg.DemoPassword,
 	})
 	v.Form = f
 	s.render(w, r, status, "login", v)

@@ -23,8 +23,11 @@ import (
 type Config struct {
 	DB     *store.DB
 	Logger *slog.Logger
-	// Demo marks a demo instance: the sign-in page lists the demo accounts.
-	Demo bool
+	// Demo marks a demo instance: the sign-in page lists DemoAccounts and
+	// their DemoPassword.
+	Demo         bool
+	DemoAccounts []string
+	DemoPassword string
 	// SecureCookies sets the Secure flag on cookies (behind TLS).
 	SecureCookies bool
 	// Now returns the current time; tests may fix it.

@@ -126,6 +126,18 @@ func TestTaskAndBulletinAPI(t *testing.T) {
 		}
 		refused(mine, `{"percent": 100, "note": "again"}`, "task", "rule.task.closed")
 
+		// The task list exports what it shows.
+		resp0 := s.do(auth.RoleAdmin, "GET", "/tasks/export?plan="+planID, nil, "")
+		wb, err := excelize.OpenReader(resp0.Body)
+		resp0.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := wb.GetRows(wb.GetSheetName(0))
+		if len(rows) != 3 || rows[0][0] != "任务" {
+			t.Fatalf("task export: %v", rows)
+		}
+
 		// A bulletin over the year: 201 with its id, readable, and a workbook.
 		body := `{"plan": "` + planID + `", "from": "` + time.Now().Format("2006") + `-01-01", "to": "` + time.Now().Format("2006-01-02") + `"}`
 		resp := s.do(auth.RoleAdmin, "POST", "/api/v1/bulletins", strings.NewReader(body), "application/json")

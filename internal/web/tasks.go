@@ -11,7 +11,9 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
 	"github.com/hallmark-platform/hallmark/internal/measure"
 	"github.com/hallmark-platform/hallmark/internal/plan"
+	"github.com/hallmark-platform/hallmark/internal/sheet"
 	"github.com/hallmark-platform/hallmark/internal/store"
+	"github.com/hallmark-platform/hallmark/locales"
 )
 
 func (s *Server) taskList(w http.ResponseWriter, r *http.Request) {
@@ -70,8 +72,11 @@ func (s *Server) taskExport(w http.ResponseWriter, r *http.Request) {
 	f.Limit = 500
 	applyTab(&f, r.URL.Query().Get("tab"), u)
 	v := &view{Lang: langFrom(ctx)}
-	header := []string{v.T("task.title"), v.T("task.lead_department"), v.T("task.owner"), v.T("task.deadline"),
-		v.T("task.progress"), v.T("task.light"), v.T("task.status")}
+	var cols []sheet.Column
+	for _, key := range []string{"task.title", "task.lead_department", "task.owner", "task.deadline", "task.progress",
+		"task.light", "task.status"} {
+		cols = append(cols, sheet.Column{ZH: locales.T(locales.ZH, key, nil), EN: locales.T(locales.EN, key, nil), Width: 18})
+	}
 	var batch []plan.Task
 	i, done := 0, false
 	next := func() ([]any, bool, error) {
@@ -100,7 +105,7 @@ func (s *Server) taskExport(w http.ResponseWriter, r *http.Request) {
 		return []any{t.Title, t.LeadDepartment, t.OwnerName, t.Deadline, t.Progress, light, v.T("task.status." + t.Status)}, true, nil
 	}
 	s.sendXLSX(w, r, "tasks", func(w http.ResponseWriter) error {
-		return writeTable(w, v.T("tasks.title"), header, next)
+		return sheet.Export(w, v.T("tasks.title"), cols, v.Lang, next)
 	})
 }
 

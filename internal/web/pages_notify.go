@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"strconv"
 
 	"github.com/hallmark-platform/hallmark/internal/audit"
@@ -31,6 +32,10 @@ func (s *Server) notificationView(lang string, n notify.Notification) notificati
 	params := make(map[string]any, len(n.Params))
 	for k, v := range n.Params {
 		params[k] = v
+	}
+	// Licence notices carry the kind's code (SC, JY …); readers see its name.
+	if kind, ok := n.Params["kind"]; ok && strings.HasPrefix(n.Kind, "licence.") && locales.Has("licence.kind."+kind) {
+		params["kind"] = locales.T(lang, "licence.kind."+kind, nil)
 	}
 	return notificationView{ID: n.ID, Message: locales.T(lang, "notify."+n.Kind, params),
 		Link: n.Link, CreatedAt: n.CreatedAt, Read: n.ReadAt != 0}

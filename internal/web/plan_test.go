@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -174,4 +176,63 @@ func TestTaskAndBulletinAPI(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPlanImportFromThePage uploads the decomposition table: a row naming
+// an unknown department is refused by row and column, and nothing is
+// stored; fixed, the table comes in.
+func TestPlanImportFromThePage(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	planID, _, _ := planFixture(t, s)
+	resp := s.do(auth.RoleAdmin, "GET", "/plans/"+planID+"/import/template", nil, "")
+	tpl, err := excelize.OpenReader(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheetName := tpl.GetSheetName(0)
+	rows, _ := tpl.GetRows(sheetName)
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	put := func(title, val string) {
+		c, ok := col[title]
+		if !ok {
+			t.Fatalf("no column %q in %v", title, rows[0])
+		}
+		cell, _ := excelize.CoordinatesToCellName(c+1, 2)
+		tpl.SetCellValue(sheetName, cell, val)
+	}
+	put("序号", "二、")
+	put("工作内容", "健全质量检测体系")
+	put("牵头单位", "没有这个单位")
+	put("完成时限", time.Now().Format("2006")+"-12-31")
+	upload := func() *http.Response {
+		var file, body bytes.Buffer
+		if err := tpl.Write(&file); err != nil {
+			t.Fatal(err)
+		}
+		mw := multipart.NewWriter(&body)
+		fw, _ := mw.CreateFormFile("file", "plan.xlsx")
+		fw.Write(file.Bytes())
+		mw.Close()
+		return s.do(auth.RoleAdmin, "POST", "/plans/"+planID+"/import", &body, mw.FormDataContentType())
+	}
+	before := count(t, s.db, `SELECT COUNT(*) FROM tasks`)
+	resp = upload()
+	if page := readBody(t, resp); resp.StatusCode != 422 || !strings.Contains(page, "2 / 牵头单位") {
+		t.Fatalf("bad department: %d, row and column not named", resp.StatusCode)
+	}
+	if n := count(t, s.db, `SELECT COUNT(*) FROM tasks`); n != before {
+		t.Fatal("a refused import stored tasks")
+	}
+	put("牵头单位", "市场监督管理局")
+	if resp = upload(); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("good import: %d %s", resp.StatusCode, readBody(t, resp))
+	}
+	if n := count(t, s.db, `SELECT COUNT(*) FROM tasks`); n != before+1 {
+		t.Fatalf("import added %d tasks, want 1", n-before)
+	}
 }

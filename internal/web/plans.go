@@ -1,14 +1,17 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hallmark-platform/hallmark/internal/auth"
+	"github.com/hallmark-platform/hallmark/internal/fielderr"
 	"github.com/hallmark-platform/hallmark/internal/plan"
 	"github.com/hallmark-platform/hallmark/internal/registry"
+	"github.com/hallmark-platform/hallmark/locales"
 )
 
 func (s *Server) registerPlanRoutes() {
@@ -19,6 +22,8 @@ func (s *Server) registerPlanRoutes() {
 	s.handle("GET /plans/{id}", read, s.planShow)
 	s.handle("POST /plans/{id}/publish", write, s.planPublish)
 	s.handle("POST /plans/{id}/items", write, s.itemCreate)
+	s.handle("GET /plans/{id}/import/template", write, s.planTemplate)
+	s.handle("POST /plans/{id}/import", write, s.planImport)
 
 	s.handle("GET /tasks", read, s.taskList)
 	s.handle("GET /tasks/export", read, s.taskExport)
@@ -145,6 +150,9 @@ func (s *Server) renderPlan(w http.ResponseWriter, r *http.Request, status int, 
 		"Published": published, "Summary": summary, "CanWrite": u.Can(auth.PermPlanWrite)})
 	v.Title = p.Title
 	v.Form = f
+	if n := r.URL.Query().Get("imported"); n != "" {
+		v.Flash = v.T("plan.imported", "n", n)
+	}
 	s.render(w, r, status, "plan", v)
 }
 
@@ -229,4 +237,42 @@ func trimAll(xs []string) []string {
 		}
 	}
 	return out
+}
+
+func (s *Server) planTemplate(w http.ResponseWriter, r *http.Request) {
+	s.sendXLSX(w, r, "plan-template", func(w http.ResponseWriter) error {
+		return plan.PlanTemplate(w, langFrom(r.Context()))
+	})
+}
+
+// planImport takes the decomposition table (.xlsx): every row checked, and
+// nothing stored unless all are good.
+func (s *Server) planImport(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload+1<<20)
+	f := newForm()
+	file, hdr, err := r.FormFile("file")
+	if err != nil {
+		f.Errors["file"] = s.t(r, "import.no_file")
+		s.renderPlan(w, r, http.StatusUnprocessableEntity, f, nil)
+		return
+	}
+	defer file.Close()
+	report, err := plan.ImportPlan(ctx, s.db, userFrom(ctx), r.PathValue("id"), file, hdr.Size)
+	if err != nil {
+		if _, ok := fielderr.As(err); !ok {
+			s.pageError(w, r, err)
+			return
+		}
+		lang := langFrom(ctx)
+		for _, e := range report.Errors {
+			f.Summary += fmt.Sprintf("%s %d / %s: %s  ", s.t(r, "import.row"), e.Row, e.Column, locales.T(lang, e.Rule, e.Params))
+		}
+		if f.Summary == "" {
+			f.setErrors(lang, err)
+		}
+		s.renderPlan(w, r, http.StatusUnprocessableEntity, f, nil)
+		return
+	}
+	http.Redirect(w, r, "/plans/"+r.PathValue("id")+"?imported="+strconv.Itoa(report.Tasks)+"#items", http.StatusSeeOther)
 }

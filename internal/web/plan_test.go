@@ -236,3 +236,31 @@ func TestPlanImportFromThePage(t *testing.T) {
 		t.Fatalf("import added %d tasks, want 1", n-before)
 	}
 }
+
+// TestEditWorkPoint changes a work point on the plan page; an empty content
+// is refused beside the field and changes nothing.
+func TestEditWorkPoint(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	planID, _, _ := planFixture(t, s)
+	items, err := plan.ListItems(context.Background(), s.db, s.users[auth.RoleAdmin], planID)
+	if err != nil || len(items) != 1 {
+		t.Fatalf("items: %v %v", items, err)
+	}
+	path := "/plans/" + planID + "/items/" + items[0].ID
+	resp := s.do(auth.RoleAdmin, "POST", path, form("label", "一、", "content", ""), "application/x-www-form-urlencoded")
+	if body := readBody(t, resp); resp.StatusCode != 422 || !strings.Contains(body, "必填项") {
+		t.Fatalf("empty content: %d, no message beside the field", resp.StatusCode)
+	}
+	if again, _ := plan.ListItems(context.Background(), s.db, s.users[auth.RoleAdmin], planID); again[0].Content != items[0].Content {
+		t.Fatal("a refused edit changed the work point")
+	}
+	resp = s.do(auth.RoleAdmin, "POST", path, form("label", "一、", "content", "健全质量监管体系（修订）", "deadline", "2026-12-31"), "application/x-www-form-urlencoded")
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: %d %s", resp.StatusCode, readBody(t, resp))
+	}
+	items, _ = plan.ListItems(context.Background(), s.db, s.users[auth.RoleAdmin], planID)
+	if items[0].Content != "健全质量监管体系（修订）" {
+		t.Fatalf("content %q", items[0].Content)
+	}
+}

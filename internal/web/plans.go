@@ -22,6 +22,7 @@ func (s *Server) registerPlanRoutes() {
 	s.handle("GET /plans/{id}", read, s.planShow)
 	s.handle("POST /plans/{id}/publish", write, s.planPublish)
 	s.handle("POST /plans/{id}/items", write, s.itemCreate)
+	s.handle("POST /plans/{id}/items/{item}", write, s.itemUpdate)
 	s.handle("GET /plans/{id}/import/template", write, s.planTemplate)
 	s.handle("POST /plans/{id}/import", write, s.planImport)
 
@@ -146,10 +147,27 @@ func (s *Server) renderPlan(w http.ResponseWriter, r *http.Request, status int, 
 		s.pageError(w, r, err)
 		return
 	}
-	v := s.newView(r, "plans.title", map[string]any{"Plan": p, "Tree": roots, "Items": items, "Departments": depts,
+	var editing *plan.Item
+	if id := r.URL.Query().Get("edit"); id != "" {
+		for i := range items {
+			if items[i].ID == id {
+				editing = &items[i]
+			}
+		}
+		if editing != nil && !f.HasErrors() {
+			it := editing
+			f.Values = map[string]string{"parent_id": it.ParentID, "label": it.Label, "content": it.Content,
+				"lead_department_id": it.LeadDepartmentID, "leader": it.Leader, "deadline": it.Deadline, "target": it.Target,
+				"weight": strconv.FormatFloat(it.Weight, 'f', -1, 64), "seq": strconv.Itoa(it.Seq)}
+		}
+	}
+	v := s.newView(r, "plans.title", map[string]any{"Plan": p, "Tree": roots, "Items": items, "Departments": depts, "Editing": editing,
 		"Published": published, "Summary": summary, "CanWrite": u.Can(auth.PermPlanWrite)})
 	v.Title = p.Title
 	v.Form = f
+	if r.URL.Query().Get("saved") == "1" {
+		v.Flash = v.T("form.saved")
+	}
 	if n := r.URL.Query().Get("imported"); n != "" {
 		v.Flash = v.T("plan.imported", "n", n)
 	}
@@ -189,6 +207,27 @@ func (s *Server) itemCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/plans/"+r.PathValue("id")+"#items", http.StatusSeeOther)
+}
+
+// itemUpdate changes a work point from the plan page's form.
+func (s *Server) itemUpdate(w http.ResponseWriter, r *http.Request) {
+	f := formFrom(r, itemFields...)
+	weight, _ := strconv.ParseFloat(f.Values["weight"], 64)
+	supporting := trimAll(r.PostForm["supporting"])
+	_, err := plan.UpdateItem(r.Context(), s.db, userFrom(r.Context()), r.PathValue("item"), plan.ItemPatch{
+		Label: ptr(f.Values["label"]), Content: ptr(f.Values["content"]), LeadDepartmentID: ptr(f.Values["lead_department_id"]),
+		Supporting: &supporting, Leader: ptr(f.Values["leader"]), Deadline: ptr(f.Values["deadline"]),
+		Target: ptr(f.Values["target"]), Weight: &weight})
+	if err != nil {
+		if !f.setErrors(langFrom(r.Context()), err) {
+			s.pageError(w, r, err)
+			return
+		}
+		r.URL.RawQuery = "edit=" + r.PathValue("item")
+		s.renderPlan(w, r, http.StatusUnprocessableEntity, f, nil)
+		return
+	}
+	http.Redirect(w, r, "/plans/"+r.PathValue("id")+"?saved=1#items", http.StatusSeeOther)
 }
 
 func (s *Server) apiPlans(w http.ResponseWriter, r *http.Request) {

@@ -67,7 +67,7 @@ type notMatching struct {
 }
 
 func (n notMatching) MatchString(s string) bool { return !n.re.MatchString(s) }
-func (n notMatching) String() string             { return n.src }
+func (n notMatching) String() string            { return n.src }
 
 // schemaProblems lists the deepest failing locations of a validation, one
 // "pointer: message" line each.

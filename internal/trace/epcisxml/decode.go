@@ -102,7 +102,7 @@ func (c *conv) document(root *node) map[string]any {
 		switch {
 		case isUser(k.space):
 			c.putExt(doc, k)
-		case k.space != "":
+		case !k.std():
 			c.unknown(k)
 		case k.local == "EPCISHeader":
 			c.header(k, doc)
@@ -156,9 +156,9 @@ func (c *conv) body(n *node) map[string]any {
 		switch {
 		case isUser(k.space):
 			c.putExt(body, k)
-		case k.space == "" && k.local == "EventList":
+		case k.std() && k.local == "EventList":
 			body["eventList"] = c.eventList(k)
-		case k.space == "" && k.local == "extension":
+		case k.std() && k.local == "extension":
 			c.extensionInto(k, body)
 		default:
 			c.unknown(k)
@@ -173,7 +173,7 @@ func (c *conv) queryBody(n *node) map[string]any {
 		switch {
 		case isUser(k.space):
 			c.putExt(body, k)
-		case k.space == "" && k.local == "QueryResults":
+		case k.std() && k.local == "QueryResults":
 			body["queryResults"] = c.queryResults(k)
 		default:
 			c.unknown(k)
@@ -188,7 +188,7 @@ func (c *conv) queryResults(n *node) map[string]any {
 		switch {
 		case isUser(k.space):
 			c.putExt(qr, k)
-		case k.space == "" && k.local == "extension":
+		case k.std() && k.local == "extension":
 			c.extensionInto(k, qr)
 		default:
 			c.queryResultsField(k, qr)
@@ -199,7 +199,7 @@ func (c *conv) queryResults(n *node) map[string]any {
 
 func (c *conv) queryResultsField(k *node, qr map[string]any) {
 	switch {
-	case k.space != "":
+	case !k.std():
 		c.unknown(k)
 	case k.local == "queryName" || k.local == "subscriptionID":
 		qr[k.local] = k.textValue()
@@ -216,9 +216,9 @@ func (c *conv) resultsBody(n *node) map[string]any {
 		switch {
 		case isUser(k.space):
 			c.putExt(rb, k)
-		case k.space == "" && k.local == "EventList":
+		case k.std() && k.local == "EventList":
 			rb["eventList"] = c.eventList(k)
-		case k.space == "" && k.local == "VocabularyList":
+		case k.std() && k.local == "VocabularyList":
 			rb["vocabularyList"] = c.vocabularyList(k)
 		default:
 			c.unknown(k)
@@ -238,14 +238,14 @@ func (c *conv) eventList(n *node) []any {
 	list := []any{}
 	for _, k := range n.kids {
 		switch {
-		case k.space == "" && eventTypes[k.local]:
+		case k.std() && eventTypes[k.local]:
 			list = append(list, c.event(k))
-		case k.space == "" && k.local == "extension":
+		case k.std() && k.local == "extension":
 			// EPCIS 1.2 wrapped the events added after 1.0
 			// (TransformationEvent, and AssociationEvent in 2.0's
 			// 1.2-compatible form) in an <extension> element.
 			for _, e := range k.kids {
-				if e.space == "" && eventTypes[e.local] {
+				if e.std() && eventTypes[e.local] {
 					list = append(list, c.event(e))
 				} else {
 					c.unknown(e)

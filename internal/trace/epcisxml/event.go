@@ -19,7 +19,7 @@ func (c *conv) eventFields(n *node, ev map[string]any) {
 			c.putExt(ev, k)
 			continue
 		}
-		if k.space != "" {
+		if !k.std() {
 			c.unknown(k)
 			continue
 		}
@@ -70,7 +70,7 @@ func (c *conv) epcList(n *node) []any {
 func (c *conv) idList(n *node, child string) []any {
 	list := []any{}
 	for _, k := range n.kids {
-		if k.space == "" && k.local == child {
+		if k.std() && k.local == child {
 			list = append(list, k.textValue())
 		} else {
 			c.unknown(k)
@@ -82,16 +82,16 @@ func (c *conv) idList(n *node, child string) []any {
 func (c *conv) quantityList(n *node) []any {
 	list := []any{}
 	for _, k := range n.kids {
-		if k.space != "" || k.local != "quantityElement" {
+		if !k.std() || k.local != "quantityElement" {
 			c.unknown(k)
 			continue
 		}
 		q := map[string]any{}
 		for _, f := range k.kids {
 			switch {
-			case f.space == "" && (f.local == "epcClass" || f.local == "uom"):
+			case f.std() && (f.local == "epcClass" || f.local == "uom"):
 				q[f.local] = f.textValue()
-			case f.space == "" && f.local == "quantity":
+			case f.std() && f.local == "quantity":
 				if f.isNil() {
 					continue // xsi:nil: quantity unknown, as a JSON element without one
 				}
@@ -115,9 +115,9 @@ func (c *conv) location(n *node) map[string]any {
 		switch {
 		case isUser(k.space):
 			c.putExt(loc, k)
-		case k.space == "" && k.local == "id":
+		case k.std() && k.local == "id":
 			loc["id"] = k.textValue()
-		case k.space == "" && k.local == "extension":
+		case k.std() && k.local == "extension":
 			c.extensionInto(k, loc)
 		default:
 			c.unknown(k)
@@ -131,7 +131,7 @@ func (c *conv) location(n *node) map[string]any {
 func (c *conv) typedList(n *node, child string, voc vocabulary, typeRequired bool) []any {
 	list := []any{}
 	for _, k := range n.kids {
-		if k.space != "" || k.local != child {
+		if !k.std() || k.local != child {
 			c.unknown(k)
 			continue
 		}
@@ -153,7 +153,7 @@ func (c *conv) typedList(n *node, child string, voc vocabulary, typeRequired boo
 func (c *conv) persistentDisposition(n *node) map[string]any {
 	pd := map[string]any{}
 	for _, k := range n.kids {
-		if k.space == "" && (k.local == "set" || k.local == "unset") {
+		if k.std() && (k.local == "set" || k.local == "unset") {
 			list, _ := pd[k.local].([]any)
 			pd[k.local] = append(list, dispositionVocab.word(k.textValue(), k.scope))
 		} else {
@@ -175,7 +175,7 @@ func (c *conv) ilmdInto(n *node, m map[string]any) {
 		switch {
 		case isUser(k.space):
 			c.putExt(m, k)
-		case k.space == "" && k.local == "extension":
+		case k.std() && k.local == "extension":
 			c.ilmdInto(k, m)
 		default:
 			c.unknown(k)
@@ -194,7 +194,7 @@ func (c *conv) errorDeclarationInto(n *node, ed map[string]any) {
 		switch {
 		case isUser(k.space):
 			c.putExt(ed, k)
-		case k.space != "":
+		case !k.std():
 			c.unknown(k)
 		case k.local == "declarationTime":
 			ed[k.local] = k.textValue()

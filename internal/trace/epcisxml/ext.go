@@ -22,6 +22,21 @@ var standardNamespaces = map[string]bool{
 	nsXSI: true, xmlNamespace: true,
 }
 
+// epcisNamespaces are those of the EPCIS document types. Their children are
+// unqualified by the XSD (elementFormDefault="unqualified"), but a document
+// that puts them in the EPCIS namespace through a default xmlns means the
+// same and is read alike.
+var epcisNamespaces = map[string]bool{
+	nsEPCIS2: true, nsEPCIS1: true, nsQuery2: true, nsQuery1: true,
+	nsMasterData2: true, nsMasterData1: true,
+}
+
+// std reports whether n is an element of the EPCIS structure (as opposed to
+// a user extension or an SBDH element).
+func (n *node) std() bool {
+	return n.space == "" || epcisNamespaces[n.space]
+}
+
 // isUser reports whether an element or attribute in namespace space is a
 // user (vendor) extension.
 func isUser(space string) bool {

@@ -18,9 +18,9 @@ func (c *conv) headerInto(n *node, doc, h map[string]any) {
 			c.sbdh(k, doc)
 		case isUser(k.space):
 			c.putExt(h, k)
-		case k.space == "" && k.local == "extension":
+		case k.std() && k.local == "extension":
 			c.headerInto(k, doc, h)
-		case k.local == "EPCISMasterData" && (k.space == "" || k.space == nsMasterData2 || k.space == nsMasterData1):
+		case k.local == "EPCISMasterData" && k.std():
 			h["epcisMasterData"] = c.masterData(k)
 		default:
 			c.unknown(k)
@@ -67,9 +67,9 @@ func (c *conv) masterData(n *node) map[string]any {
 	md := map[string]any{}
 	for _, k := range n.kids {
 		switch {
-		case k.space == "" && k.local == "VocabularyList":
+		case k.std() && k.local == "VocabularyList":
 			md["vocabularyList"] = c.vocabularyList(k)
-		case k.space == "" && k.local == "extension":
+		case k.std() && k.local == "extension":
 			c.extensionInto(k, md)
 		case isUser(k.space):
 			c.putExt(md, k)
@@ -83,7 +83,7 @@ func (c *conv) masterData(n *node) map[string]any {
 func (c *conv) vocabularyList(n *node) []any {
 	list := []any{}
 	for _, k := range n.kids {
-		if k.space != "" || k.local != "Vocabulary" {
+		if !k.std() || k.local != "Vocabulary" {
 			c.unknown(k)
 			continue
 		}
@@ -94,9 +94,9 @@ func (c *conv) vocabularyList(n *node) []any {
 		c.userAttrs(k, v, "type")
 		for _, e := range k.kids {
 			switch {
-			case e.space == "" && e.local == "VocabularyElementList":
+			case e.std() && e.local == "VocabularyElementList":
 				v["vocabularyElementList"] = c.vocabularyElements(e)
-			case e.space == "" && e.local == "extension":
+			case e.std() && e.local == "extension":
 				c.extensionInto(e, v)
 			case isUser(e.space):
 				c.putExt(v, e)
@@ -112,7 +112,7 @@ func (c *conv) vocabularyList(n *node) []any {
 func (c *conv) vocabularyElements(n *node) []any {
 	list := []any{}
 	for _, k := range n.kids {
-		if k.space != "" || k.local != "VocabularyElement" {
+		if !k.std() || k.local != "VocabularyElement" {
 			c.unknown(k)
 			continue
 		}
@@ -123,12 +123,12 @@ func (c *conv) vocabularyElements(n *node) []any {
 		c.userAttrs(k, el, "id")
 		for _, a := range k.kids {
 			switch {
-			case a.space == "" && a.local == "attribute":
+			case a.std() && a.local == "attribute":
 				attrs, _ := el["attributes"].([]any)
 				el["attributes"] = append(attrs, c.masterAttribute(a))
-			case a.space == "" && a.local == "children":
+			case a.std() && a.local == "children":
 				el["children"] = c.idList(a, "id")
-			case a.space == "" && a.local == "extension":
+			case a.std() && a.local == "extension":
 				c.extensionInto(a, el)
 			case isUser(a.space):
 				c.putExt(el, a)

@@ -26,7 +26,7 @@ var (
 func (c *conv) sensorElementList(n *node) []any {
 	list := []any{}
 	for _, k := range n.kids {
-		if k.space == "" && k.local == "sensorElement" {
+		if k.std() && k.local == "sensorElement" {
 			list = append(list, c.sensorElement(k))
 		} else {
 			c.unknown(k)
@@ -46,7 +46,7 @@ func (c *conv) sensorElementInto(n *node, se map[string]any) {
 		switch {
 		case isUser(k.space):
 			c.putExt(se, k)
-		case k.space != "":
+		case !k.std():
 			c.unknown(k)
 		case k.local == "sensorMetadata":
 			se[k.local] = c.sensorMetadata(k)

@@ -18,6 +18,7 @@ const (
 	RuleUnknownAttribute = "rule.epcis.xml.unknown_attribute" // {attribute}
 	RuleNumber           = "rule.epcis.xml.number"            // {value}
 	RuleBoolean          = "rule.epcis.xml.boolean"           // {value}
+	RuleRepeated         = "rule.epcis.xml.repeated"          // {element}
 )
 
 // Error is Decode's refusal. Each entry's Field is the element path relative

@@ -23,6 +23,10 @@ func (c *conv) eventFields(n *node, ev map[string]any) {
 			c.unknown(k)
 			continue
 		}
+		if _, seen := ev[k.local]; seen && k.local != "certificationInfo" && k.local != "extension" && k.local != "baseExtension" {
+			c.errs.Add(k.path(), RuleRepeated, "element", k.step())
+			continue
+		}
 		switch k.local {
 		case "eventTime", "recordTime", "eventTimeZoneOffset", "eventID",
 			"action", "parentID", "transformationID":

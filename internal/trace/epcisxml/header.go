@@ -148,6 +148,7 @@ func (c *conv) masterAttribute(n *node) map[string]any {
 	if id, ok := n.attr("id"); ok {
 		a["id"] = id
 	}
+	c.userAttrs(n, a, "id")
 	val := map[string]any{}
 	for _, k := range n.kids {
 		add(val, c.ns.key(k.space, k.prefix, k.local), c.extValue(k))

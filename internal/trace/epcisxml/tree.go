@@ -30,6 +30,19 @@ type attr struct {
 	space, prefix, local, value string
 }
 
+// maxDepth bounds nesting: EPCIS needs about ten levels, user extensions a
+// few more; a document nested thousands deep is an attack on the converter,
+// which recurses.
+const maxDepth = 100
+
+func (n *node) depth() int {
+	d := 0
+	for c := n; c != nil; c = c.parent {
+		d++
+	}
+	return d
+}
+
 const xmlNamespace = "http://www.w3.org/XML/1998/namespace"
 
 // path names n relative to the document element, e.g.
@@ -112,6 +125,9 @@ func parse(r io.Reader) (*node, error) {
 			n, err := newNode(cur, t)
 			if err != nil {
 				return nil, err
+			}
+			if n.depth() > maxDepth {
+				return nil, syntaxError(n, fmt.Errorf("elements nested deeper than %d", maxDepth))
 			}
 			if cur == nil {
 				root = n

@@ -3,7 +3,21 @@
 // same validation, hashing and storage as captured JSON.
 //
 // The result has exactly the shape encoding/json gives with UseNumber:
-// map[string]any, []any, string, bool and json.Number.
+// map[string]any, []any, string, bool and json.Number. The mapping:
+//
+//   - standard fields take their JSON names and shapes (epcList as an array
+//     of strings, quantity and sensor values as json.Number, readPoint as
+//     {"id": …}, sensorMetadata/sensorReport attributes as properties);
+//   - fields EPCIS 1.x wrapped in <extension>/<baseExtension>, and events
+//     wrapped in the event list's <extension>, are read as if unwrapped;
+//   - standard CBV and GS1 codes in any XML spelling (URN, Web URI, CURIE)
+//     become the JSON schema's bare words; other values stay as written;
+//   - a user extension element becomes a property named by a CURIE whose
+//     prefix is the one the XML used, declared in @context with the XML
+//     namespace exactly as written; a leaf is its text (always a string),
+//     attributes and children become properties, repeated elements an array,
+//     and text beside attributes or children goes to "#text";
+//   - unqualified children of an extension keep their bare local names.
 package epcisxml
 
 import (

@@ -50,20 +50,6 @@ var aiTable = sync.OnceValue(func() map[string]*aiEntry {
 // lookupAI returns the dictionary entry of an AI, or nil.
 func lookupAI(ai string) *aiEntry { return aiTable()[ai] }
 
-// qualifierAIs lists every AI that is a qualifier of some primary key; such
-// an AI before its key in a path is a misplaced qualifier, not a path prefix.
-var qualifierAIs = sync.OnceValue(func() map[string]bool {
-	m := map[string]bool{}
-	for _, e := range aiTable() {
-		for _, alt := range e.qualifiers {
-			for _, q := range alt {
-				m[q] = true
-			}
-		}
-	}
-	return m
-})
-
 const aiFlagChars = "*!?\"$%&'()+,-./:;<=>@[\\]^_`{|}~"
 
 func parseAIDictionary(text string) (map[string]*aiEntry, error) {

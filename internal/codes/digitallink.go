@@ -60,15 +60,15 @@ func ParseDigitalLink(uri string) (DigitalLink, error) {
 	return d, err
 }
 
-// How much an http(s) URI looks like a Digital Link.
+// How clearly an http(s) URI is a Digital Link.
 const (
-	notDL     = iota // its path does not end in a primary key and qualifiers
-	shortKey         // it does, but the key is a short name (/gtin/ …)
-	numberKey        // it does, with a numeric AI as key (/01/ …)
+	notDL    = iota // its path does not end in a primary key and qualifiers
+	weakDL          // it does, but the key is a short name (/gtin/ …) or its value is not shaped like one
+	strongDL        // a numeric primary key AI with a value of the right shape
 )
 
 // parseDL parses a Digital Link, also telling how clearly the URI is one, so
-// that an ordinary web address stays an ordinary web address.
+// that an ordinary web address that happens to contain /01/ stays one.
 func parseDL(uri string) (d DigitalLink, shape int, err error) {
 	path, query, ok := splitHTTPURI(uri)
 	if !ok {
@@ -76,17 +76,30 @@ func parseDL(uri string) (d DigitalLink, shape int, err error) {
 	}
 	segs := strings.Split(path, "/")[1:] // path starts with "/"
 	pk, unknown := findPrimaryKey(segs)
-	if unknown != "" {
-		return d, numberKey, dlErr(unknown, ErrDLAIUnknown)
-	}
 	if pk < 0 {
 		return d, notDL, nil
 	}
-	shape = numberKey
-	if !isDigits(segs[pk]) {
-		shape = shortKey
-	}
 	key := resolveAI(segs[pk])
+	numeric := isDigits(segs[pk])
+	d.PrimaryAI = key.ai
+	if d.PrimaryValue, err = decodeDLValue(key, segs[pk+1]); err != nil {
+		return d, weakDL, err
+	}
+	if key.ai == "01" && len(d.PrimaryValue) < 14 {
+		if n := len(d.PrimaryValue); (n == 8 || n == 12 || n == 13) && isDigits(d.PrimaryValue) {
+			d.PrimaryValue = GTIN14(d.PrimaryValue)
+		}
+	}
+	shape = weakDL
+	if err := checkAIValue(key, d.PrimaryValue); err != nil {
+		if err == ErrDLChecksum && numeric {
+			shape = strongDL // a key with a wrong check digit is a mistake, not a web page
+		}
+		return d, shape, dlErr(key.ai, err)
+	}
+	if numeric {
+		shape = strongDL
+	}
 	// A qualifier of this key before it (/21/…/01/…) is out of order, not a
 	// path prefix.
 	for _, s := range segs[:pk] {
@@ -94,17 +107,8 @@ func parseDL(uri string) (d DigitalLink, shape int, err error) {
 			return d, shape, dlErr(q.ai, ErrDLQualifierOrder)
 		}
 	}
-	d.PrimaryAI = key.ai
-	if d.PrimaryValue, err = decodeDLValue(key, segs[pk+1]); err != nil {
-		return d, shape, err
-	}
-	if key.ai == "01" && len(d.PrimaryValue) < 14 {
-		if n := len(d.PrimaryValue); (n == 8 || n == 12 || n == 13) && isDigits(d.PrimaryValue) {
-			d.PrimaryValue = GTIN14(d.PrimaryValue)
-		}
-	}
-	if err := checkAIValue(key, d.PrimaryValue); err != nil {
-		return d, shape, dlErr(key.ai, err)
+	if unknown != "" {
+		return d, shape, dlErr(unknown, ErrDLAIUnknown)
 	}
 	for i := pk + 2; i < len(segs); i += 2 {
 		q := resolveAI(segs[i])
@@ -151,23 +155,18 @@ func splitHTTPURI(uri string) (path, query string, ok bool) {
 // findPrimaryKey pairs the path segments from the end, (AI, value) by
 // (AI, value), over known AIs until one is a primary key; it returns that
 // key's index, or -1. Pairing from the end lets the path begin with any
-// prefix, even one containing digits. A number in AI position that is no AI,
-// with a primary key AI earlier in the path, is returned as unknown.
+// prefix, even one containing digits. A number of 2 to 4 digits in AI
+// position that is no AI is passed over and returned as unknown.
 func findPrimaryKey(segs []string) (pk int, unknown string) {
 	for i := len(segs) - 2; i >= 0; i -= 2 {
 		e := resolveAI(segs[i])
-		if e == nil {
-			if n := len(segs[i]); n >= 2 && n <= 4 && isDigits(segs[i]) {
-				for _, s := range segs[:i] {
-					if isDigits(s) && lookupAI(s) != nil && lookupAI(s).pkey {
-						return -1, segs[i]
-					}
-				}
-			}
+		switch {
+		case e == nil && len(segs[i]) >= 2 && len(segs[i]) <= 4 && isDigits(segs[i]):
+			unknown = segs[i]
+		case e == nil:
 			return -1, ""
-		}
-		if e.pkey {
-			return i, ""
+		case e.pkey:
+			return i, unknown
 		}
 	}
 	return -1, ""

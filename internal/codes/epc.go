@@ -528,7 +528,7 @@ func writeURN(b *strings.Builder, scheme string, fields ...string) {
 // urnEscape writes a value of the 82-character set in URN form (TDS):
 // " % & / < > ? escaped, everything else as it is.
 func urnEscape(v string) string {
-	if strings.IndexAny(v, "\"%&/<>?") < 0 {
+	if !strings.ContainsAny(v, "\"%&/<>?") {
 		return v
 	}
 	return urnEscaper.Replace(v)
@@ -543,10 +543,12 @@ var urnEscaper = strings.NewReplacer("\"", "%22", "%", "%25", "&", "%26", "/", "
 //     patterns other than a whole GTIN stay as they are;
 //   - an http(s) URI whose path ends in a GS1 primary key and its qualifiers
 //     (/01/…, /00/…, /414/…, /417/…, /8003/… on any host) is validated and
-//     becomes DigitalLink.Canonical(); one that fails validation is refused
-//     rather than kept as a second spelling of the same thing. A path keyed
-//     by a short name (/gtin/, /party/ …) that fails validation is taken for
-//     an ordinary web address;
+//     becomes DigitalLink.Canonical(). One whose key value has the right
+//     shape but fails validation (a wrong check digit, qualifiers out of
+//     order, an unknown AI) is refused rather than kept as a second spelling
+//     of the same thing; one whose key value is not even shaped like one
+//     (/01/15), or that is keyed by a short name (/gtin/, /party/ …) and
+//     fails, is taken for an ordinary web address;
 //   - any other absolute URI (urn:uuid:…, urn:gdst:…, geo:…, a web address)
 //     is returned unchanged.
 //
@@ -567,8 +569,8 @@ func CanonicalID(s string) (string, error) {
 	}
 	d, shape, err := parseDL(s)
 	switch {
-	case shape == notDL, shape == shortKey && err != nil:
-		return s, nil // a web address that merely contains /gtin/, /party/ …
+	case shape == notDL, shape == weakDL && err != nil:
+		return s, nil // a web address that merely contains /01/, /party/ …
 	case err != nil:
 		return "", err
 	}

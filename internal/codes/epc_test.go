@@ -273,6 +273,9 @@ func TestCanonicalID(t *testing.T) {
 		"https://example.com/party/2024", // a short name whose value is no GLN
 		"https://example.org/21/123",     // a qualifier without its key
 		"https://example.org/2024/05",
+		"https://news.example.com/archive/2024/01/15/10/story", // /01/ followed by no GTIN
+		"https://example.org/00/2024/05",
+		"https://example.com/01/123",
 		"urn:uuid:6d2d7e4a-1c39-4b8e-9e3f-2a4c1b0e9d11",
 		"geo:42.698334,23.319941",
 		"urn:epc:id:gid:95100000.12345.400",
@@ -303,6 +306,9 @@ func TestCanonicalID(t *testing.T) {
 		{"https://example.com/01/10614141073465/21/2017", codes.ErrDLChecksum},
 		{"https://example.com/01/10614141073464/21/2017/10/L1", codes.ErrDLQualifierOrder},
 		{"https://example.com/01/10614141073464/9999/x", codes.ErrDLAIUnknown},
+		{"https://example.com/21/1/01/10614141073464", codes.ErrDLQualifierOrder},
+		{"https://example.com/01/10614141073464/10/%7E", codes.ErrDLFormat},
+		{"https://example.com/01/10614141073464?17=991399", codes.ErrDLFormat},
 	}
 	for _, c := range refused {
 		if got, err := codes.CanonicalID(c.s); !errors.Is(err, c.want) || got != "" {

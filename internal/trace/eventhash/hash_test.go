@@ -3,6 +3,7 @@ package eventhash
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -227,6 +228,46 @@ func BenchmarkID(b *testing.B) {
 	for b.Loop() {
 		if _, err := ID(ev, ns); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Hashing reuses working memory between calls; events of every shape, hashed
+// from many goroutines at once, must still give their own IDs.
+func TestIDConcurrent(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(vectorDir(t), "*.jsonld"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no JSON-LD vectors: %v", err)
+	}
+	type job struct {
+		ev   map[string]any
+		ns   Namespaces
+		want string
+	}
+	var jobs []job
+	for _, f := range files {
+		doc := loadJSON(t, f)
+		ns := NamespacesOf(doc)
+		for _, ev := range Events(doc) {
+			jobs = append(jobs, job{ev, ns, mustID(t, ev, ns)})
+		}
+	}
+	errs := make(chan string, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 20 * len(jobs) {
+				j := jobs[(i*7+g)%len(jobs)]
+				if id, err := ID(j.ev, j.ns); err != nil || id != j.want {
+					errs <- fmt.Sprintf("goroutine %d: %s, want %s (%v)", g, id, j.want, err)
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 8 {
+		if msg := <-errs; msg != "" {
+			t.Error(msg)
 		}
 	}
 }

@@ -55,6 +55,17 @@ const (
 	PermPlanWrite Permission = "plan.write"
 	// PermTaskReport: sign for tasks and report their progress, answer rectifications.
 	PermTaskReport Permission = "task.report"
+	// PermTraceRead: query EPCIS events and trace lots (an enterprise sees only
+	// the events it captured).
+	PermTraceRead Permission = "trace.read"
+	// PermTraceCapture: capture EPCIS events, record incoming checks and sales,
+	// file key commodities (an enterprise only its own).
+	PermTraceCapture Permission = "trace.capture"
+	// PermTraceGraph: trace lots forward and backward across enterprises
+	// (officials only: a trace crosses every enterprise's records).
+	PermTraceGraph Permission = "trace.graph"
+	// PermRecallWrite: open recalls, review key-commodity filings.
+	PermRecallWrite Permission = "recall.write"
 )
 
 // grants says which roles hold each permission beyond the public and
@@ -70,6 +81,10 @@ var grants = map[Permission][]Role{
 	PermPlanRead:        {RoleOfficer, RoleInspector},
 	PermPlanWrite:       {},
 	PermTaskReport:      {RoleOfficer},
+	PermTraceRead:       {RoleOfficer, RoleInspector, RoleEnterprise},
+	PermTraceCapture:    {RoleOfficer, RoleEnterprise},
+	PermTraceGraph:      {RoleOfficer, RoleInspector},
+	PermRecallWrite:     {RoleOfficer},
 }
 
 // Permissions lists every permission a route may declare.

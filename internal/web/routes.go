@@ -44,6 +44,7 @@ func (s *Server) registerRoutes() {
 	s.registerBulletinRoutes()
 	s.registerAdminRoutes()
 	s.registerDepartmentRoutes()
+	s.registerEPCISRoutes()
 }
 
 // navItem is one entry of the role's navigation.

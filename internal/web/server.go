@@ -142,7 +142,7 @@ func (s *Server) handle(methodPattern string, perm auth.Permission, h http.Handl
 	if !auth.Known(perm) {
 		panic("web: route " + methodPattern + " declares no known permission")
 	}
-	api := strings.HasPrefix(pattern, "/api/")
+	api := strings.HasPrefix(pattern, "/api/") || strings.HasPrefix(pattern, "/epcis/")
 	s.routes = append(s.routes, Route{Method: method, Pattern: pattern, Perm: perm, API: api})
 	label := method + " " + pattern
 	s.mux.Handle(methodPattern, s.metrics.instrument(label, s.guard(perm, api, h)))
@@ -179,7 +179,7 @@ func (s *Server) guard(perm auth.Permission, api bool, h http.HandlerFunc) http.
 }
 
 func wantsJSON(r *http.Request) bool {
-	return strings.HasPrefix(r.URL.Path, "/api/") ||
+	return strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/epcis/") ||
 		strings.Contains(r.Header.Get("Accept"), "application/json") && !strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 

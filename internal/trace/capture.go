@@ -1,0 +1,362 @@
+package trace
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hallmark-platform/hallmark/internal/audit"
+	"github.com/hallmark-platform/hallmark/internal/fielderr"
+	"github.com/hallmark-platform/hallmark/internal/store"
+	"github.com/hallmark-platform/hallmark/internal/trace/eventhash"
+)
+
+// Limits announced to clients (OPTIONS /epcis/capture) and enforced.
+const (
+	CaptureLimit         = 10000      // events per document
+	CaptureFileSizeLimit = 64 << 20   // bytes per document
+	SingleEventSizeLimit = 1 << 20    // bytes per POST /events
+	behaviourRollback    = "rollback" // all or nothing (default)
+	behaviourProceed     = "proceed"  // keep the good events
+	eventListPath        = "/epcisBody/eventList"
+	queryEventListPath   = "/epcisBody/queryResults/resultsBody/eventList"
+)
+
+// ErrDuplicate refuses a single event whose eventID is already taken by a
+// different event.
+var ErrDuplicate = errors.New("epcis: event ID already captured")
+
+// Options say who captures and how.
+type Options struct {
+	Owner     string // enterprise ID the events belong to; "" for the office
+	Behaviour string // "rollback" (default) or "proceed"
+}
+
+// Job is a capture job as the REST binding reports it.
+type Job struct {
+	ID         string    `json:"captureID"`
+	CreatedAt  int64     `json:"-"`
+	FinishedAt int64     `json:"-"`
+	Running    bool      `json:"running"`
+	Success    bool      `json:"success"`
+	Behaviour  string    `json:"captureErrorBehaviour"`
+	Events     int       `json:"-"`
+	Errors     []Problem `json:"errors"`
+	Owner      string    `json:"-"`
+	CreatedBy  string    `json:"-"`
+}
+
+// eventsOf finds the event list of an EPCIS document or query document and
+// the JSON pointer it lives at.
+func eventsOf(doc map[string]any) ([]any, string, *ValidationError) {
+	body, _ := doc["epcisBody"].(map[string]any)
+	switch doc["type"] {
+	case "EPCISDocument":
+		return list(body["eventList"]), eventListPath, nil
+	case "EPCISQueryDocument":
+		qr, _ := body["queryResults"].(map[string]any)
+		rb, _ := qr["resultsBody"].(map[string]any)
+		return list(rb["eventList"]), queryEventListPath, nil
+	}
+	return nil, "", invalid("/type", "rule.epcis.document_type", "expected EPCISDocument or EPCISQueryDocument")
+}
+
+// CheckDocument validates a whole document without storing it: the envelope
+// and every event against the GS1 schema, then identifiers and times. It
+// returns the parsed events in document order.
+func CheckDocument(doc map[string]any, behaviour string) ([]*event, *ValidationError) {
+	s, err := compiled()
+	if err != nil {
+		return nil, invalid("", "rule.epcis.schema", err.Error())
+	}
+	evs, at, bad := eventsOf(doc)
+	if bad != nil {
+		return nil, bad
+	}
+	if len(evs) > CaptureLimit {
+		return nil, invalid(at, "rule.epcis.capture_limit", fmt.Sprintf("%d events, at most %d", len(evs), CaptureLimit))
+	}
+	// The envelope is checked with an empty event list, the events one by
+	// one, so each problem points at its event.
+	env := withEvents(doc, []any{})
+	if v := checkSchema(s.root, env, ""); v != nil {
+		return nil, v
+	}
+	ns := eventhash.NamespacesOf(doc)
+	extra := userContexts(doc)
+	out := make([]*event, 0, len(evs))
+	problems := &ValidationError{}
+	for i, v := range evs {
+		p := ptr(at, i)
+		m, ok := v.(map[string]any)
+		if !ok {
+			problems.Problems = append(problems.Problems, Problem{Pointer: p, Rule: "rule.epcis.schema", Detail: "not an object"})
+			continue
+		}
+		e, bad := checkEvent(s, m, p, ns, false)
+		if bad != nil {
+			problems.Problems = append(problems.Problems, bad.Problems...)
+			if behaviour != behaviourProceed && len(problems.Problems) >= 10 {
+				break
+			}
+			continue
+		}
+		if _, ok := m["@context"]; !ok && len(extra) > 0 {
+			// Events are stored and returned one by one: each keeps the
+			// namespaces its extensions were declared with.
+			m["@context"] = extra
+		}
+		out = append(out, e)
+	}
+	if len(problems.Problems) > 0 {
+		return out, problems
+	}
+	return out, nil
+}
+
+func checkEvent(s *schemas, m map[string]any, at string, ns eventhash.Namespaces, single bool) (*event, *ValidationError) {
+	sch := s.event
+	if single {
+		sch = s.root
+	}
+	if v := checkSchema(sch, m, at); v != nil {
+		return nil, v
+	}
+	e, bad := parseEvent(m, at)
+	if bad != nil {
+		return nil, bad
+	}
+	h, err := eventhash.ID(m, ns)
+	if err != nil {
+		return nil, invalid(at, "rule.epcis.hash", err.Error())
+	}
+	e.hashID = h
+	if e.eventID == "" {
+		e.eventID = h
+	}
+	return e, nil
+}
+
+// userContexts returns the document's own @context entries beyond the
+// standard context: the namespaces of its user extensions.
+func userContexts(doc map[string]any) []any {
+	var out []any
+	for _, c := range append(list(doc["@context"]), doc["@context"]) {
+		if m, ok := c.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// withEvents returns a shallow copy of doc whose event list is evs.
+func withEvents(doc map[string]any, evs []any) map[string]any {
+	cp := make(map[string]any, len(doc))
+	for k, v := range doc {
+		cp[k] = v
+	}
+	body, _ := doc["epcisBody"].(map[string]any)
+	nb := make(map[string]any, len(body))
+	for k, v := range body {
+		nb[k] = v
+	}
+	if doc["type"] == "EPCISQueryDocument" {
+		qr, _ := body["queryResults"].(map[string]any)
+		nq := make(map[string]any, len(qr))
+		for k, v := range qr {
+			nq[k] = v
+		}
+		rb, _ := qr["resultsBody"].(map[string]any)
+		nr := make(map[string]any, len(rb))
+		for k, v := range rb {
+			nr[k] = v
+		}
+		nr["eventList"] = evs
+		nq["resultsBody"] = nr
+		nb["queryResults"] = nq
+	} else {
+		nb["eventList"] = evs
+	}
+	cp["epcisBody"] = nb
+	return cp
+}
+
+// Capture validates an EPCIS document and stores its events. With the
+// default behaviour (rollback) a document with any bad event is refused
+// whole and nothing is stored; with "proceed" the good events are stored and
+// the job lists the bad ones. The job record, the events and the audit record
+// are written in one transaction.
+func Capture(ctx context.Context, db *store.DB, doc map[string]any, o Options) (*Job, error) {
+	if o.Behaviour == "" {
+		o.Behaviour = behaviourRollback
+	}
+	if o.Behaviour != behaviourRollback && o.Behaviour != behaviourProceed {
+		return nil, invalid("GS1-Capture-Error-Behaviour", "rule.epcis.behaviour", "rollback or proceed")
+	}
+	evs, bad := CheckDocument(doc, o.Behaviour)
+	if bad != nil && (o.Behaviour == behaviourRollback || len(evs) == 0) {
+		return nil, bad
+	}
+	job := &Job{ID: store.NewID(), CreatedAt: store.Now(), Behaviour: o.Behaviour, Owner: o.Owner, CreatedBy: audit.ActorFrom(ctx).ID}
+	if bad != nil {
+		job.Errors = bad.Problems
+	}
+	err := db.Tx(ctx, func(tx *store.Tx) error {
+		n, err := storeEvents(ctx, tx, evs, job, false)
+		if err != nil {
+			return err
+		}
+		job.Events = n
+		job.FinishedAt = store.Now()
+		job.Success = len(job.Errors) == 0
+		if err := insertJob(ctx, tx, job); err != nil {
+			return err
+		}
+		return audit.Write(ctx, tx, audit.Entry{Action: "capture", Entity: "epcis_capture", EntityID: job.ID,
+			After: map[string]any{"events": n, "owner": o.Owner, "behaviour": o.Behaviour, "errors": len(job.Errors)}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return job, nil
+}
+
+// CaptureJSON decodes and captures a JSON-LD document with the default
+// behaviour, for loaders and benchmarks; it returns the number of events
+// stored.
+func CaptureJSON(ctx context.Context, db *store.DB, b []byte, owner string) (int, error) {
+	doc, err := Decode(b)
+	if err != nil {
+		return 0, err
+	}
+	job, err := Capture(ctx, db, doc, Options{Owner: owner})
+	if err != nil {
+		return 0, err
+	}
+	return job.Events, nil
+}
+
+// CaptureEvent stores one event sent on its own (POST /events). It answers
+// ErrDuplicate when its eventID is already taken by another event; sending
+// the same event again changes nothing and returns its ID.
+func CaptureEvent(ctx context.Context, db *store.DB, m map[string]any, owner string) (string, error) {
+	s, err := compiled()
+	if err != nil {
+		return "", err
+	}
+	e, bad := checkEvent(s, m, "", eventhash.NamespacesOf(m), true)
+	if bad != nil {
+		return "", bad
+	}
+	job := &Job{ID: store.NewID(), CreatedAt: store.Now(), Behaviour: behaviourRollback, Owner: owner, CreatedBy: audit.ActorFrom(ctx).ID}
+	err = db.Tx(ctx, func(tx *store.Tx) error {
+		n, err := storeEvents(ctx, tx, []*event{e}, job, true)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil // the very same event again
+		}
+		return audit.Write(ctx, tx, audit.Entry{Action: "capture", Entity: "epcis_event", EntityID: e.eventID,
+			After: map[string]any{"type": e.typ, "owner": owner}})
+	})
+	return e.eventID, err
+}
+
+func insertJob(ctx context.Context, tx *store.Tx, j *Job) error {
+	errs, _ := json.Marshal(orEmpty(j.Errors))
+	_, err := tx.Exec(ctx, `INSERT INTO epcis_captures (id, created_at, finished_at, running, success, behaviour, events, errors, owner_id, created_by)
+		VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`,
+		j.ID, j.CreatedAt, j.FinishedAt, boolInt(j.Success), j.Behaviour, j.Events, string(errs), j.Owner, j.CreatedBy)
+	return err
+}
+
+func orEmpty(p []Problem) []Problem {
+	if p == nil {
+		return []Problem{}
+	}
+	return p
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// GetJob returns a capture job; an owner other than "" sees only its own.
+func GetJob(ctx context.Context, db *store.DB, id, owner string) (*Job, error) {
+	j := &Job{ID: id}
+	var fin *int64
+	var running, success int
+	var errs string
+	err := db.QueryRow(ctx, `SELECT created_at, finished_at, running, success, behaviour, events, errors, owner_id, created_by
+		FROM epcis_captures WHERE id = ?`, id).Scan(&j.CreatedAt, &fin, &running, &success, &j.Behaviour, &j.Events, &errs, &j.Owner, &j.CreatedBy)
+	if errors.Is(err, errNoRows) {
+		return nil, errNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if owner != "" && j.Owner != owner {
+		return nil, errNotFound
+	}
+	if fin != nil {
+		j.FinishedAt = *fin
+	}
+	j.Running, j.Success = running == 1, success == 1
+	_ = json.Unmarshal([]byte(errs), &j.Errors)
+	return j, nil
+}
+
+// ListJobs returns the latest capture jobs, newest first.
+func ListJobs(ctx context.Context, db *store.DB, owner string, limit int) ([]*Job, error) {
+	q := `SELECT id FROM epcis_captures`
+	var args []any
+	if owner != "" {
+		q += ` WHERE owner_id = ?`
+		args = append(args, owner)
+	}
+	q += ` ORDER BY created_at DESC LIMIT ?`
+	args = append(args, limit)
+	rows, err := db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	out := make([]*Job, 0, len(ids))
+	for _, id := range ids {
+		j, err := GetJob(ctx, db, id, "")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+// errNotFound is the platform's not-found, so the web layer maps it as any other.
+var errNotFound = fielderr.ErrNotFound
+
+// IsNotFound reports whether err means the thing asked for does not exist
+// (or is not the caller's to see).
+func IsNotFound(err error) bool {
+	return errors.Is(err, errNotFound) || errors.Is(err, errNoRows)
+}
+
+func joinPlaceholders(n, width int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")
+}

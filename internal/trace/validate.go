@@ -1,0 +1,159 @@
+package trace
+
+import (
+	"bytes"
+	"errors"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/hallmark-platform/hallmark/internal/trace/schema"
+)
+
+// Problem is one reason a document or event is refused: where (a JSON
+// pointer into what was sent), which rule (a message key) and the detail.
+type Problem struct {
+	Pointer string `json:"pointer"`
+	Rule    string `json:"rule"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+// ValidationError refuses a document; nothing of it was stored.
+type ValidationError struct {
+	Problems []Problem
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.Pointer + ": " + p.Rule
+		if p.Detail != "" {
+			parts[i] += " (" + p.Detail + ")"
+		}
+	}
+	return "epcis: invalid document: " + strings.Join(parts, "; ")
+}
+
+func invalid(pointer, rule, detail string) *ValidationError {
+	return &ValidationError{Problems: []Problem{{Pointer: pointer, Rule: rule, Detail: detail}}}
+}
+
+// IsValidation reports whether err refuses the input (as opposed to a
+// failure of the server).
+func IsValidation(err error) bool {
+	var v *ValidationError
+	return errors.As(err, &v)
+}
+
+// The schema library's messages are English; the rule key beside them is
+// what the reader's language shows.
+var english = message.NewPrinter(language.English)
+
+type schemas struct {
+	root  *jsonschema.Schema // documents and single events with @context
+	event *jsonschema.Schema // one event inside a document's eventList
+}
+
+var compiled = sync.OnceValues(func() (*schemas, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema.JSON))
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft7)
+	// The schema relies on format "uri" to keep bare words such as
+	// "transforming" out of bizStep; without assertions they slip through.
+	c.AssertFormat()
+	c.UseRegexpEngine(schema.Regexp)
+	if err := c.AddResource(schema.SchemaURL, doc); err != nil {
+		return nil, err
+	}
+	root, err := c.Compile(schema.SchemaURL)
+	if err != nil {
+		return nil, err
+	}
+	event, err := c.Compile(schema.SchemaURL + "#/definitions/EPCIS-Document-Event")
+	if err != nil {
+		return nil, err
+	}
+	return &schemas{root: root, event: event}, nil
+})
+
+// checkSchema validates v with s and turns the library's error tree into
+// problems at the deepest failing locations, prefixed with base.
+func checkSchema(s *jsonschema.Schema, v any, base string) *ValidationError {
+	err := s.Validate(v)
+	if err == nil {
+		return nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return invalid(base, "rule.epcis.schema", err.Error())
+	}
+	var leaves []*jsonschema.ValidationError
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) == 0 {
+			leaves = append(leaves, e)
+			return
+		}
+		for _, c := range e.Causes {
+			walk(c)
+		}
+	}
+	walk(ve)
+	// The deepest locations say most precisely what is wrong; keep those.
+	deepest := 0
+	for _, l := range leaves {
+		deepest = max(deepest, len(l.InstanceLocation))
+	}
+	seen := map[string]bool{}
+	out := &ValidationError{}
+	for _, l := range leaves {
+		if len(l.InstanceLocation) < deepest {
+			continue
+		}
+		p := base + pointer(l.InstanceLocation)
+		detail := l.ErrorKind.LocalizedString(english)
+		if seen[p+detail] {
+			continue
+		}
+		seen[p+detail] = true
+		out.Problems = append(out.Problems, Problem{Pointer: p, Rule: "rule.epcis.schema", Detail: detail})
+	}
+	sort.SliceStable(out.Problems, func(i, j int) bool { return out.Problems[i].Pointer < out.Problems[j].Pointer })
+	if len(out.Problems) > 10 {
+		out.Problems = out.Problems[:10]
+	}
+	return out
+}
+
+// pointer renders a path as an RFC 6901 JSON pointer.
+func pointer(path []string) string {
+	var b strings.Builder
+	for _, p := range path {
+		b.WriteByte('/')
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(p))
+	}
+	return b.String()
+}
+
+func ptr(base string, parts ...any) string {
+	var b strings.Builder
+	b.WriteString(base)
+	for _, p := range parts {
+		b.WriteByte('/')
+		switch v := p.(type) {
+		case int:
+			b.WriteString(strconv.Itoa(v))
+		case string:
+			b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(v))
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,462 @@
+package trace
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hallmark-platform/hallmark/internal/store"
+)
+
+var errNoRows = sql.ErrNoRows
+
+// chunk sizes keep every statement well under both databases' parameter
+// limits while sending few statements.
+const (
+	chunkIDs    = 500
+	chunkEvents = 200
+	chunkNodes  = 1000
+	chunkEdges  = 400
+)
+
+// storeEvents writes events that passed validation, in document order. An
+// event whose eventID is already stored with the same content is skipped
+// (capture is idempotent); with a different content it is refused. An event
+// that declares an error about a stored event is kept beside that event and
+// takes its edges out of the trace. It returns how many events were added.
+func storeEvents(ctx context.Context, tx *store.Tx, evs []*event, job *Job, single bool) (int, error) {
+	now := store.Now()
+	ids := make([]string, 0, len(evs))
+	for _, e := range evs {
+		ids = append(ids, e.eventID)
+	}
+	stored, err := storedHashes(ctx, tx, ids)
+	if err != nil {
+		return 0, err
+	}
+	var fresh, decls []*event
+	inDoc := map[string]string{}
+	for _, e := range evs {
+		if e.declaration != nil {
+			if _, ok := stored[e.eventID]; ok {
+				decls = append(decls, e)
+				continue
+			}
+			if _, ok := inDoc[e.eventID]; ok {
+				decls = append(decls, e)
+				continue
+			}
+		}
+		h, ok := stored[e.eventID]
+		if !ok {
+			h, ok = inDoc[e.eventID]
+		}
+		if ok {
+			if h == e.hashID {
+				continue
+			}
+			if single {
+				return 0, ErrDuplicate
+			}
+			p := Problem{Pointer: e.pointer + "/eventID", Rule: "rule.epcis.event_id_taken", Detail: e.eventID}
+			if job.Behaviour == behaviourProceed {
+				job.Errors = append(job.Errors, p)
+				continue
+			}
+			return 0, &ValidationError{Problems: []Problem{p}}
+		}
+		inDoc[e.eventID] = e.hashID
+		fresh = append(fresh, e)
+	}
+
+	nodes := map[string]string{}
+	for _, e := range fresh {
+		for _, r := range e.refs {
+			if r.urn != "" || nodes[r.uri] == "" {
+				nodes[r.uri] = r.urn
+			}
+		}
+	}
+	nodeID, err := internNodes(ctx, tx, nodes)
+	if err != nil {
+		return 0, err
+	}
+	seqs, err := allocSeqs(ctx, tx, "epcis_events", len(fresh))
+	if err != nil {
+		return 0, err
+	}
+	rt := time.UnixMilli(now).UTC().Format("2006-01-02T15:04:05.000Z")
+	var evRows, nodeRows, fieldRows []any
+	var edges []edge
+	open := map[[2]int64]*edge{} // aggregation edges of this document still open
+	for i, e := range fresh {
+		seq := seqs[i]
+		if _, ok := e.raw["eventID"]; !ok {
+			e.raw["eventID"] = e.eventID
+		}
+		e.raw["recordTime"] = rt
+		body, err := json.Marshal(e.raw)
+		if err != nil {
+			return 0, err
+		}
+		var errTime any
+		var errReason string
+		if e.declaration != nil {
+			errTime, errReason = e.declaration.at, e.declaration.reason
+		}
+		evRows = append(evRows, seq, e.eventID, e.hashID, e.typ, e.eventTime, now, e.action, e.bizStep, e.disposition,
+			nullID(nodeID, e.readPoint), nullID(nodeID, e.bizLocation), e.transformationID, errTime, errReason, job.ID, job.Owner, string(body))
+		seen := map[[2]int64]bool{}
+		for _, r := range e.refs {
+			k := [2]int64{nodeID[r.uri], int64(r.role)}
+			if !seen[k] {
+				seen[k] = true
+				nodeRows = append(nodeRows, k[0], k[1], seq)
+			}
+		}
+		for _, f := range e.fields {
+			fieldRows = append(fieldRows, seq, f.name, f.value)
+		}
+		if e.declaration == nil {
+			edges = append(edges, edgesOf(e, seq, nodeID, open)...)
+			if e.typ == "AggregationEvent" && e.action == "DELETE" {
+				if err := closeAggregation(ctx, tx, e, nodeID); err != nil {
+					return 0, err
+				}
+			}
+		}
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO epcis_events (seq, event_id, hash_id, event_type, event_time, record_time, action, biz_step,
+		disposition, read_point, biz_location, transformation_id, error_time, error_reason, capture_id, owner_id, body) VALUES `, 17, chunkEvents, evRows); err != nil {
+		return 0, err
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO epcis_event_nodes (node, role, seq) VALUES `, 3, chunkNodes, nodeRows); err != nil {
+		return 0, err
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO epcis_event_fields (seq, name, value) VALUES `, 3, chunkNodes, fieldRows); err != nil {
+		return 0, err
+	}
+	var edgeRows []any
+	for _, g := range edges {
+		edgeRows = append(edgeRows, g.src, g.dst, g.kind, g.at, g.until, g.seq, g.qty, g.uom)
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO trace_edges (src, dst, kind, at, until, seq, qty, uom) VALUES `, 8, chunkEdges, edgeRows); err != nil {
+		return 0, err
+	}
+	for _, d := range decls {
+		if err := declare(ctx, tx, d, job, now); err != nil {
+			return 0, err
+		}
+	}
+	return len(fresh) + len(decls), nil
+}
+
+// declare records an error declaration about a stored event: the event
+// stays, marked, and its edges leave the trace (corrective events bring the
+// right ones).
+func declare(ctx context.Context, tx *store.Tx, e *event, job *Job, now int64) error {
+	body, err := json.Marshal(e.raw)
+	if err != nil {
+		return err
+	}
+	corr, _ := json.Marshal(orEmptyStrings(e.declaration.corrective))
+	var seq int64
+	if err := tx.QueryRow(ctx, `SELECT seq FROM epcis_events WHERE event_id = ?`, e.eventID).Scan(&seq); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO epcis_error_declarations (event_id, declaration_time, reason, corrective_ids, body, record_time, capture_id, owner_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.eventID, e.declaration.at, e.declaration.reason, string(corr), string(body), now, job.ID, job.Owner); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE epcis_events SET error_time = ?, error_reason = ? WHERE seq = ?`, e.declaration.at, e.declaration.reason, seq); err != nil {
+		return err
+	}
+	for _, f := range e.fields {
+		if f.name == "errorReason" || f.name == "correctiveEventID" {
+			if _, err := tx.Exec(ctx, `INSERT INTO epcis_event_fields (seq, name, value) VALUES (?, ?, ?)`, seq, f.name, f.value); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = tx.Exec(ctx, `DELETE FROM trace_edges WHERE seq = ?`, seq)
+	return err
+}
+
+func orEmptyStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+type edge struct {
+	src, dst int64
+	kind     int
+	at       int64
+	until    *int64
+	seq      int64
+	qty      *float64
+	uom      string
+}
+
+// objects are the roles whose identifiers are goods (not parties or places).
+var objectRoles = map[Role]bool{RoleEPC: true, RoleParent: true, RoleChild: true, RoleInput: true, RoleOutput: true,
+	RoleClass: true, RoleChildClass: true, RoleInputClass: true, RoleOutputClass: true}
+
+func edgesOf(e *event, seq int64, id map[string]int64, open map[[2]int64]*edge) []edge {
+	var out []edge
+	by := map[Role][]ref{}
+	for _, r := range e.refs {
+		by[r.role] = append(by[r.role], r)
+	}
+	add := func(src, dst ref, kind int, qty *float64, uom string) {
+		g := edge{src: id[src.uri], dst: id[dst.uri], kind: kind, at: e.eventTime, seq: seq, qty: qty, uom: uom}
+		if g.src == g.dst {
+			return
+		}
+		out = append(out, g)
+	}
+	var goods []ref
+	switch e.typ {
+	case "TransformationEvent":
+		ins := append(by[RoleInput], by[RoleInputClass]...)
+		outs := append(by[RoleOutput], by[RoleOutputClass]...)
+		for _, o := range outs {
+			for _, in := range ins {
+				add(in, o, EdgeTransform, o.qty, o.uom)
+			}
+		}
+		goods = outs
+		if e.bizLocation != "" {
+			for _, o := range outs {
+				add(ref{uri: e.bizLocation}, o, EdgeCustodyFrom, o.qty, o.uom)
+			}
+		}
+	case "AggregationEvent":
+		parents := by[RoleParent]
+		kids := append(by[RoleChild], by[RoleChildClass]...)
+		if e.action == "ADD" {
+			for _, p := range parents {
+				for _, c := range kids {
+					add(c, p, EdgeAggregate, c.qty, c.uom)
+				}
+			}
+			for i := range out {
+				if out[i].kind == EdgeAggregate {
+					open[[2]int64{out[i].src, out[i].dst}] = &out[i]
+				}
+			}
+		}
+		goods = append(parents, kids...)
+	default:
+		goods = append(append(append(by[RoleEPC], by[RoleClass]...), by[RoleParent]...), by[RoleChild]...)
+		if e.typ == "ObjectEvent" && e.action == "ADD" && e.bizLocation != "" {
+			for _, g := range goods {
+				add(ref{uri: e.bizLocation}, g, EdgeCustodyFrom, g.qty, g.uom)
+			}
+		}
+	}
+	for _, d := range by[RoleDestination] {
+		for _, g := range goods {
+			add(g, d, EdgeCustodyTo, g.qty, g.uom)
+		}
+	}
+	for _, s := range by[RoleSource] {
+		for _, g := range goods {
+			add(s, g, EdgeCustodyFrom, g.qty, g.uom)
+		}
+	}
+	if len(by[RoleDestination]) == 0 && e.bizStep == "receiving" && e.bizLocation != "" {
+		for _, g := range goods {
+			add(g, ref{uri: e.bizLocation}, EdgeCustodyTo, g.qty, g.uom)
+		}
+	}
+	return out
+}
+
+// closeAggregation marks when children left a parent: every open
+// aggregation edge into the parent (from the named children, or from all when
+// none are named) that began no later than the DELETE.
+func closeAggregation(ctx context.Context, tx *store.Tx, e *event, id map[string]int64) error {
+	var parent int64
+	var kids []int64
+	for _, r := range e.refs {
+		switch r.role {
+		case RoleParent:
+			parent = id[r.uri]
+		case RoleChild, RoleChildClass:
+			kids = append(kids, id[r.uri])
+		}
+	}
+	if parent == 0 {
+		return nil
+	}
+	q := `UPDATE trace_edges SET until = ? WHERE dst = ? AND kind = ? AND until IS NULL AND at <= ?`
+	args := []any{e.eventTime, parent, EdgeAggregate, e.eventTime}
+	if len(kids) > 0 {
+		q += ` AND src IN (` + placeholders(len(kids)) + `)`
+		for _, k := range kids {
+			args = append(args, k)
+		}
+	}
+	_, err := tx.Exec(ctx, q, args...)
+	return err
+}
+
+func nullID(id map[string]int64, uri string) any {
+	if uri == "" {
+		return nil
+	}
+	return id[uri]
+}
+
+// storedHashes returns the hash of every stored event among ids.
+func storedHashes(ctx context.Context, tx *store.Tx, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for start := 0; start < len(ids); start += chunkIDs {
+		part := ids[start:min(start+chunkIDs, len(ids))]
+		args := make([]any, len(part))
+		for i, s := range part {
+			args[i] = s
+		}
+		rows, err := tx.Query(ctx, `SELECT event_id, hash_id FROM epcis_events WHERE event_id IN (`+placeholders(len(part))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id, h string
+			if err := rows.Scan(&id, &h); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = h
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// internNodes returns the node ID of every URI, adding the missing ones and
+// remembering an EPC URN alias the first time one is seen.
+func internNodes(ctx context.Context, tx *store.Tx, uris map[string]string) (map[string]int64, error) {
+	all := make([]string, 0, len(uris))
+	for u := range uris {
+		all = append(all, u)
+	}
+	ids := make(map[string]int64, len(uris))
+	aliases := map[string]string{}
+	lookup := func(list []string) error {
+		for start := 0; start < len(list); start += chunkIDs {
+			part := list[start:min(start+chunkIDs, len(list))]
+			args := make([]any, len(part))
+			for i, s := range part {
+				args[i] = s
+			}
+			rows, err := tx.Query(ctx, `SELECT id, uri, urn FROM trace_nodes WHERE uri IN (`+placeholders(len(part))+`)`, args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id int64
+				var uri, urn string
+				if err := rows.Scan(&id, &uri, &urn); err != nil {
+					rows.Close()
+					return err
+				}
+				ids[uri] = id
+				aliases[uri] = urn
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := lookup(all); err != nil {
+		return nil, err
+	}
+	var missing []any
+	var names []string
+	for _, u := range all {
+		if _, ok := ids[u]; !ok {
+			missing = append(missing, u, uris[u])
+			names = append(names, u)
+		} else if uris[u] != "" && aliases[u] == "" {
+			if _, err := tx.Exec(ctx, `UPDATE trace_nodes SET urn = ? WHERE id = ?`, uris[u], ids[u]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(names) == 0 {
+		return ids, nil
+	}
+	for start := 0; start < len(missing); start += 2 * chunkNodes {
+		part := missing[start:min(start+2*chunkNodes, len(missing))]
+		if _, err := tx.Exec(ctx, `INSERT INTO trace_nodes (uri, urn) VALUES `+joinPlaceholders(len(part)/2, 2)+` ON CONFLICT (uri) DO NOTHING`, part...); err != nil {
+			return nil, err
+		}
+	}
+	return ids, lookup(names)
+}
+
+// allocSeqs reserves n consecutive-or-not sequence numbers for table's
+// identity column, so that child rows can be written in bulk beside it.
+func allocSeqs(ctx context.Context, tx *store.Tx, table string, n int) ([]int64, error) {
+	out := make([]int64, 0, n)
+	if n == 0 {
+		return out, nil
+	}
+	if tx.Dialect == store.Postgres {
+		rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT nextval(pg_get_serial_sequence('%s', 'seq')) FROM generate_series(1, ?)`, table), n)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var s int64
+			if err := rows.Scan(&s); err != nil {
+				return nil, err
+			}
+			out = append(out, s)
+		}
+		return out, rows.Err()
+	}
+	// SQLite has one writer, and this runs inside its transaction.
+	var last int64
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM `+table).Scan(&last); err != nil {
+		return nil, err
+	}
+	for i := 1; i <= n; i++ {
+		out = append(out, last+int64(i))
+	}
+	return out, nil
+}
+
+// insertRows sends rows (width values each) in multi-row INSERTs of at most
+// per rows.
+func insertRows(ctx context.Context, tx *store.Tx, head string, width, per int, rows []any) error {
+	for start := 0; start < len(rows); start += width * per {
+		part := rows[start:min(start+width*per, len(rows))]
+		if _, err := tx.Exec(ctx, head+joinPlaceholders(len(part)/width, width), part...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func placeholders(n int) string {
+	b := make([]byte, 0, 2*n)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '?')
+	}
+	return string(b)
+}

@@ -552,7 +552,12 @@ var urnEscaper = strings.NewReplacer("\"", "%22", "%", "%25", "&", "%26", "/", "
 //   - any other absolute URI (urn:uuid:…, urn:gdst:…, geo:…, a web address)
 //     is returned unchanged.
 //
-// An empty string or one that is not an absolute URI gives ErrEPCURI.
+// An empty string or one that is not an absolute URI gives ErrEPCURI; a
+// malformed EPC URN gives its rule.epc.… error and a Digital Link that fails
+// validation a *DLError. Published EPCIS test data carries a few such
+// identifiers (15-digit SSCC URNs in the opentraceability sets, Digital
+// Links with wrong check digits in OpenEPCIS examples); a caller that must
+// take them as opaque names can keep s whenever the error is not ErrEPCURI.
 func CanonicalID(s string) (string, error) {
 	if _, isEPC := cutPrefixFold(s, "urn:epc:"); isEPC {
 		dl, err := EPCToDigitalLink(s)

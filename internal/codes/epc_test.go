@@ -276,6 +276,7 @@ func TestCanonicalID(t *testing.T) {
 		"https://news.example.com/archive/2024/01/15/10/story", // /01/ followed by no GTIN
 		"https://example.org/00/2024/05",
 		"https://example.com/01/123",
+		"http:opaque",
 		"urn:uuid:6d2d7e4a-1c39-4b8e-9e3f-2a4c1b0e9d11",
 		"geo:42.698334,23.319941",
 		"urn:epc:id:gid:95100000.12345.400",
@@ -309,6 +310,11 @@ func TestCanonicalID(t *testing.T) {
 		{"https://example.com/21/1/01/10614141073464", codes.ErrDLQualifierOrder},
 		{"https://example.com/01/10614141073464/10/%7E", codes.ErrDLFormat},
 		{"https://example.com/01/10614141073464?17=991399", codes.ErrDLFormat},
+		// Found in published test data: opentraceability's 15-digit SSCC
+		// URNs, an OpenEPCIS query's GLN and capture document's GRAI.
+		{"urn:epc:id:sscc:08600031303.0003", codes.ErrEPCLength},
+		{"https://id.gs1.org/414/9521141123452", codes.ErrDLChecksum},
+		{"https://id.example.com/8003/030013450007718765", codes.ErrDLChecksum},
 	}
 	for _, c := range refused {
 		if got, err := codes.CanonicalID(c.s); !errors.Is(err, c.want) || got != "" {
@@ -458,7 +464,12 @@ func TestCanonicalIDOnEPCISExamples(t *testing.T) {
 		if again, err := codes.CanonicalID(c); err != nil || again != c {
 			t.Errorf("CanonicalID(%s) = %s, but that gives %s, %v", id, c, again, err)
 		}
-		if strings.HasPrefix(c, codes.CanonicalHost+"/") {
+		// GS1's own examples use GS1 keys only in valid forms.
+		if strings.HasPrefix(id, "urn:epc:") || strings.HasPrefix(id, "http") {
+			if !strings.HasPrefix(c, codes.CanonicalHost+"/") {
+				t.Errorf("CanonicalID(%s) = %s, not a canonical Digital Link", id, c)
+				continue
+			}
 			kinds[strings.Split(c, "/")[3]] = true
 		}
 	}

@@ -297,13 +297,17 @@ func isLowerASCII(s string) bool {
 	return true
 }
 
-// epcFields splits the body into exactly n dot-separated fields; the last
-// field keeps any further dots, since serials may contain them.
-func epcFields(body string, n int) ([]string, error) {
-	f := strings.SplitN(body, ".", n)
-	if len(f) != n {
-		return nil, ErrEPCSyntax
+// epcFields splits the body into exactly n (at most 5) dot-separated
+// fields; the last field keeps any further dots, since serials may contain
+// them. An array rather than a slice keeps the common case allocation-free.
+func epcFields(body string, n int) (f [5]string, err error) {
+	for i := 0; i < n-1; i++ {
+		var ok bool
+		if f[i], body, ok = strings.Cut(body, "."); !ok {
+			return f, ErrEPCSyntax
+		}
 	}
+	f[n-1] = body
 	return f, nil
 }
 
@@ -348,7 +352,12 @@ func epcGTIN(gcp, iir string) (string, error) {
 	if err := epcNumeric(gcp, iir, 13); err != nil {
 		return "", err
 	}
-	return withCheckDigit(iir[:1] + gcp + iir[1:]), nil
+	var buf [14]byte
+	n := copy(buf[:], iir[:1])
+	n += copy(buf[n:], gcp)
+	copy(buf[n:], iir[1:])
+	buf[13] = GS1CheckDigit(string(buf[:13]))
+	return string(buf[:]), nil
 }
 
 func withCheckDigit(body string) string { return body + string(GS1CheckDigit(body)) }

@@ -90,6 +90,9 @@ func Load(ctx context.Context, db *store.DB, log *slog.Logger, now time.Time) er
 	if err := loadPlan(ctx, db, deptIDs, now); err != nil {
 		return err
 	}
+	if err := loadTrace(ctx, db, now); err != nil {
+		return err
+	}
 	if log != nil {
 		log.Info("demo banner loaded", "region", Region, "departments", len(departments),
 			"enterprises", len(ents), "took", time.Since(begin).Round(time.Millisecond))

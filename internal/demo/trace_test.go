@@ -1,0 +1,56 @@
+package demo_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hallmark-platform/hallmark/internal/demo"
+	"github.com/hallmark-platform/hallmark/internal/store"
+	"github.com/hallmark-platform/hallmark/internal/store/storetest"
+	"github.com/hallmark-platform/hallmark/internal/trace"
+	"github.com/hallmark-platform/hallmark/internal/trace/genealogy"
+)
+
+// The demo's supply chains trace: the recalled yoghurt lot goes forward to
+// the trading company and on to the shops and the restaurant that got it,
+// and backward to the co-operatives whose milk went into it.
+func TestDemoSupplyChains(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if err := demo.Load(ctx, db, nil, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		ids, err := genealogy.NodeIDs(ctx, db, []string{demo.RecalledLot})
+		if err != nil || ids[demo.RecalledLot] == 0 {
+			t.Fatalf("recalled lot %s not in the store: %v", demo.RecalledLot, err)
+		}
+		fwd, err := genealogy.Forward(ctx, db, []int64{ids[demo.RecalledLot]}, genealogy.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		holders := partiesOf(fwd)
+		// dairy -> trader -> shop 1, shop 2, restaurant (the other yoghurt
+		// lot's only extra buyer is shop 2, already counted).
+		if len(holders) != 4 {
+			t.Fatalf("forward trace reaches %d enterprises, want the trader, two shops and a restaurant: %v", len(holders), holders)
+		}
+		back, err := genealogy.Backward(ctx, db, []int64{ids[demo.RecalledLot]}, genealogy.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(partiesOf(back)); n < 2 {
+			t.Fatalf("backward trace reaches %d suppliers, want the two co-operatives (and the places)", n)
+		}
+	})
+}
+
+func partiesOf(r *genealogy.Result) map[string]bool {
+	out := map[string]bool{}
+	for _, n := range r.Nodes {
+		if n.Party && trace.USCCOfParty(n.URI) != "" {
+			out[trace.USCCOfParty(n.URI)] = true
+		}
+	}
+	return out
+}

@@ -252,3 +252,28 @@ func asValidation(err error, ve **trace.ValidationError) bool {
 	}
 	return ok
 }
+
+// Real data carries GS1 keys that break their own rules; capture keeps them
+// as written, and refuses what is not a URI at all.
+func TestMalformedKeysAreKeptNotRefused(t *testing.T) {
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	doc := `{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"], "type": "EPCISDocument",
+	"schemaVersion": "2.0", "creationDate": "2026-11-01T00:00:00Z", "epcisBody": {"eventList": [
+	{"type": "ObjectEvent", "eventTime": "2026-11-01T08:00:00+08:00", "eventTimeZoneOffset": "+08:00", "action": "OBSERVE",
+	 "epcList": ["urn:epc:id:sscc:08600031303.0003"]}]}}`
+	if n, err := trace.CaptureJSON(ctx, db, []byte(doc), ""); err != nil || n != 1 {
+		t.Fatalf("capture: %d, %v", n, err)
+	}
+	q, _ := trace.ParseQuery(url.Values{"MATCH_epc": {"urn:epc:id:sscc:08600031303.0003"}})
+	page, err := q.Run(ctx, db, "")
+	if err != nil || len(page.Events) != 1 {
+		t.Fatalf("query by the malformed key: %v, %v", page, err)
+	}
+	bad := strings.Replace(doc, "urn:epc:id:sscc:08600031303.0003", "not a uri", 1)
+	_, err = trace.CaptureJSON(ctx, db, []byte(bad), "")
+	var ve *trace.ValidationError
+	if !asValidation(err, &ve) {
+		t.Fatalf("a non-URI identifier was accepted: %v", err)
+	}
+}

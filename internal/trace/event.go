@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hallmark-platform/hallmark/internal/codes"
 )
 
 // Role is the part an identifier plays in an event; epcis_event_nodes keeps it.
@@ -130,7 +129,7 @@ func parseEvent(raw map[string]any, at string) (*event, *ValidationError) {
 
 	add := func(role Role, v any, p string, qty *float64, uom string) string {
 		s, _ := v.(string)
-		c, err := codes.CanonicalID(s)
+		c, err := Canonical(s)
 		if err != nil {
 			bad.Problems = append(bad.Problems, Problem{Pointer: p, Rule: "rule.epcis.identifier", Detail: fmt.Sprintf("%q: %v", s, err)})
 			return ""

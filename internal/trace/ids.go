@@ -1,6 +1,9 @@
 package trace
 
 import (
+	"errors"
+
+	"github.com/hallmark-platform/hallmark/internal/codes"
 	"net/url"
 	"strings"
 )
@@ -42,4 +45,21 @@ func USCCOfParty(uri string) string {
 		}
 	}
 	return ""
+}
+
+// Canonical is the identity an identifier is stored and matched under: the
+// canonical GS1 Digital Link of an EPC URN or Digital Link, any other URI as
+// it is. A GS1 key that breaks its own rules (a 15-digit SSCC, a wrong check
+// digit) in data from elsewhere is kept as written rather than refused: the
+// EPCIS schema accepts any URI, and a trace must not lose a partner's record
+// over it. Only something that is not an absolute URI is refused.
+func Canonical(s string) (string, error) {
+	c, err := codes.CanonicalID(s)
+	if err == nil {
+		return c, nil
+	}
+	if errors.Is(err, codes.ErrEPCURI) {
+		return "", err
+	}
+	return strings.TrimSpace(s), nil
 }

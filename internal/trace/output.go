@@ -138,7 +138,7 @@ func translate(m map[string]any, format string, aliases map[string]string) {
 			if strings.HasPrefix(s, "urn:epc:") {
 				return s
 			}
-			c, err := codes.CanonicalID(s)
+			c, err := Canonical(s)
 			if err != nil {
 				return s
 			}

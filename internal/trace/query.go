@@ -172,7 +172,7 @@ func ParseQuery(params url.Values) (*Query, error) {
 					uris = append(uris, v)
 					continue
 				}
-				c, err := codes.CanonicalID(v)
+				c, err := Canonical(v)
 				if err != nil {
 					return nil, badParam(k, "rule.epcis.identifier", v)
 				}
@@ -270,7 +270,7 @@ func ParseQuery(params url.Values) (*Query, error) {
 func canonicalAll(param string, vs []string) ([]string, error) {
 	out := make([]string, len(vs))
 	for i, v := range vs {
-		c, err := codes.CanonicalID(v)
+		c, err := Canonical(v)
 		if err != nil {
 			return nil, badParam(param, "rule.epcis.identifier", v)
 		}

@@ -45,6 +45,7 @@ func (s *Server) registerRoutes() {
 	s.registerAdminRoutes()
 	s.registerDepartmentRoutes()
 	s.registerEPCISRoutes()
+	s.registerDigitalLinkRoutes()
 }
 
 // navItem is one entry of the role's navigation.

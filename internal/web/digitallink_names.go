@@ -1,0 +1,171 @@
+package web
+
+import (
+	"cmp"
+	"context"
+	"net/url"
+	"strings"
+
+	"github.com/hallmark-platform/hallmark/internal/codes"
+	"github.com/hallmark-platform/hallmark/internal/store"
+	"github.com/hallmark-platform/hallmark/internal/trace/ledger"
+	"github.com/hallmark-platform/hallmark/locales"
+)
+
+// registryNames reads the few registry facts a public page shows: a
+// product's name and category by GTIN, enterprises' names, and the dates an
+// enterprise's books give a lot. The
+// registry's own readers ask for a signed-in user and apply that user's
+// scope; a scanned code has no user, and these facts are public (they are
+// printed on the package and in the business register), so they are read
+// here directly and nothing else of the rows leaves this file.
+type registryNames struct {
+	db     *store.DB
+	names  map[string]string // enterprise ID → name
+	byUSCC map[string]string // USCC → name
+}
+
+func newRegistryNames(db *store.DB) *registryNames {
+	return &registryNames{db: db, names: map[string]string{}, byUSCC: map[string]string{}}
+}
+
+type productRow struct {
+	name, category, enterpriseID, enterprise string
+}
+
+// product finds the product recorded with a GTIN, written in any of its
+// lengths; the first recorded wins when two regions recorded it.
+func (n *registryNames) product(ctx context.Context, gtin string) (*productRow, error) {
+	forms := gtinSpellings(gtin)
+	rows, err := n.db.Query(ctx, `SELECT p.name, p.category, p.enterprise_id, COALESCE(e.name, '') FROM products p
+		LEFT JOIN enterprises e ON e.id = p.enterprise_id WHERE p.gtin IN (`+placeholderList(len(forms))+`)
+		ORDER BY p.created_at, p.id LIMIT 1`, forms...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return nil, rows.Err()
+	}
+	var p productRow
+	if err := rows.Scan(&p.name, &p.category, &p.enterpriseID, &p.enterprise); err != nil {
+		return nil, err
+	}
+	n.names[p.enterpriseID] = p.enterprise
+	return &p, rows.Err()
+}
+
+// gtinSpellings lists the ways a GTIN-14 may have been recorded: as 14
+// digits, and without the leading zeros of a GTIN-13, -12 or -8.
+func gtinSpellings(g14 string) []any {
+	out := []any{g14}
+	for _, n := range []int{13, 12, 8} {
+		if len(g14) == 14 && strings.Trim(g14[:14-n], "0") == "" {
+			out = append(out, g14[14-n:])
+		}
+	}
+	return out
+}
+
+// enterprises loads the names of the enterprises among ids.
+func (n *registryNames) enterprises(ctx context.Context, ids map[string]bool) error {
+	var args []any
+	for id := range ids {
+		if _, known := n.names[id]; !known && id != "" {
+			args = append(args, id)
+		}
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	rows, err := n.db.Query(ctx, `SELECT id, name FROM enterprises WHERE id IN (`+placeholderList(len(args))+`)`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return err
+		}
+		n.names[id] = name
+	}
+	return rows.Err()
+}
+
+// enterpriseName is a loaded enterprise's name, "" for one not loaded.
+func (n *registryNames) enterpriseName(id string) string { return n.names[id] }
+
+// ownerName names who recorded an event: its enterprise, or the market
+// regulator for events the office captured.
+func (n *registryNames) ownerName(lang, owner string) string {
+	if owner == "" {
+		return locales.T(lang, "lotpage.party.office", nil)
+	}
+	return n.names[owner]
+}
+
+// partyName names a party or place of the trace graph: the platform's
+// party and premises URIs (traceability.md §3.6) by the registered
+// enterprise's name, a party known only by name by that name, a GLN by its
+// number, anything else as it is.
+func (n *registryNames) partyName(ctx context.Context, uri string) (string, error) {
+	if name, ok := strings.CutPrefix(uri, ledger.PartyByNamePrefix); ok {
+		if u, err := url.PathUnescape(name); err == nil {
+			return u, nil
+		}
+		return name, nil
+	}
+	var uscc string
+	for _, p := range []string{ledger.PartyPrefix, ledger.LocationPrefix} {
+		if rest, ok := strings.CutPrefix(uri, p); ok {
+			uscc, _ = url.PathUnescape(rest)
+		}
+	}
+	if uscc == "" {
+		return placeLabel(uri), nil
+	}
+	if name, ok := n.byUSCC[uscc]; ok {
+		return name, nil
+	}
+	rows, err := n.db.Query(ctx, `SELECT name FROM enterprises WHERE uscc = ? ORDER BY id LIMIT 1`, codes.NormalizeUSCC(uscc))
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	name := placeLabel(uri)
+	if rows.Next() {
+		if err := rows.Scan(&name); err != nil {
+			return "", err
+		}
+	}
+	n.byUSCC[uscc] = name
+	return name, rows.Err()
+}
+
+// ledgerFacts are the dates and product name an enterprise wrote in its
+// incoming-check or sales books (进货查验 / 销售记录) for a lot, the first
+// entry that has them.
+type ledgerFacts struct{ production, expiry, product string }
+
+func (n *registryNames) ledger(ctx context.Context, lotID string) (*ledgerFacts, error) {
+	rows, err := n.db.Query(ctx, `SELECT production_date, expiry_date, product_name FROM ledger_entries
+		WHERE lot_id = ? ORDER BY event_date, id LIMIT 20`, lotID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var f ledgerFacts
+	for rows.Next() {
+		var prod, exp, name string
+		if err := rows.Scan(&prod, &exp, &name); err != nil {
+			return nil, err
+		}
+		f.production = cmp.Or(f.production, prod)
+		f.expiry = cmp.Or(f.expiry, exp)
+		f.product = cmp.Or(f.product, name)
+	}
+	return &f, rows.Err()
+}
+
+func placeholderList(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }

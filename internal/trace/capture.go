@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
@@ -86,29 +88,48 @@ func CheckDocument(doc map[string]any, behaviour string) ([]*event, *ValidationE
 	}
 	ns := eventhash.NamespacesOf(doc)
 	extra := userContexts(doc)
+	// Events are checked on every core: schema validation and hashing
+	// are most of a capture's work.
+	type checked struct {
+		e   *event
+		bad *ValidationError
+	}
+	results := make([]checked, len(evs))
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(evs)/64))
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(evs); i += workers {
+				p := ptr(at, i)
+				m, ok := evs[i].(map[string]any)
+				if !ok {
+					results[i].bad = invalid(p, "rule.epcis.schema", "not an object")
+					continue
+				}
+				results[i].e, results[i].bad = checkEvent(s, m, p, ns, false)
+			}
+		}(w)
+	}
+	wg.Wait()
 	out := make([]*event, 0, len(evs))
 	problems := &ValidationError{}
-	for i, v := range evs {
-		p := ptr(at, i)
-		m, ok := v.(map[string]any)
-		if !ok {
-			problems.Problems = append(problems.Problems, Problem{Pointer: p, Rule: "rule.epcis.schema", Detail: "not an object"})
-			continue
-		}
-		e, bad := checkEvent(s, m, p, ns, false)
-		if bad != nil {
-			problems.Problems = append(problems.Problems, bad.Problems...)
+	for i, r := range results {
+		if r.bad != nil {
+			problems.Problems = append(problems.Problems, r.bad.Problems...)
 			if behaviour != behaviourProceed && len(problems.Problems) >= 10 {
 				break
 			}
 			continue
 		}
+		m := evs[i].(map[string]any)
 		if _, ok := m["@context"]; !ok && len(extra) > 0 {
 			// Events are stored and returned one by one: each keeps the
 			// namespaces its extensions were declared with.
 			m["@context"] = extra
 		}
-		out = append(out, e)
+		out = append(out, r.e)
 	}
 	if len(problems.Problems) > 0 {
 		return out, problems
@@ -117,7 +138,7 @@ func CheckDocument(doc map[string]any, behaviour string) ([]*event, *ValidationE
 }
 
 func checkEvent(s *schemas, m map[string]any, at string, ns eventhash.Namespaces, single bool) (*event, *ValidationError) {
-	sch := s.event
+	sch := s.forEvent(m)
 	if single {
 		sch = s.root
 	}

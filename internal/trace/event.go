@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
 )
 
 // Role is the part an identifier plays in an event; epcis_event_nodes keeps it.

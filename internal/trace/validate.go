@@ -55,8 +55,21 @@ func IsValidation(err error) bool {
 var english = message.NewPrinter(language.English)
 
 type schemas struct {
-	root  *jsonschema.Schema // documents and single events with @context
-	event *jsonschema.Schema // one event inside a document's eventList
+	root   *jsonschema.Schema            // documents and single events with @context
+	event  *jsonschema.Schema            // one event inside a document's eventList
+	byType map[string]*jsonschema.Schema // the definition each standard event type is held to
+}
+
+// forEvent is the schema an event in a document is checked against: for a
+// standard type its own definition, which is what the general definition's
+// if/then chain selects, without walking the chain for every event.
+func (s *schemas) forEvent(m map[string]any) *jsonschema.Schema {
+	if t, ok := m["type"].(string); ok {
+		if sch := s.byType[t]; sch != nil {
+			return sch
+		}
+	}
+	return s.event
 }
 
 var compiled = sync.OnceValues(func() (*schemas, error) {
@@ -81,7 +94,13 @@ var compiled = sync.OnceValues(func() (*schemas, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &schemas{root: root, event: event}, nil
+	out := &schemas{root: root, event: event, byType: map[string]*jsonschema.Schema{}}
+	for _, t := range EventTypes {
+		if out.byType[t], err = c.Compile(schema.SchemaURL + "#/definitions/" + t); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 })
 
 // checkSchema validates v with s and turns the library's error tree into
@@ -138,10 +157,12 @@ func pointer(path []string) string {
 	var b strings.Builder
 	for _, p := range path {
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(p))
+		b.WriteString(pointerEscape.Replace(p))
 	}
 	return b.String()
 }
+
+var pointerEscape = strings.NewReplacer("~", "~0", "/", "~1")
 
 func ptr(base string, parts ...any) string {
 	var b strings.Builder
@@ -152,7 +173,7 @@ func ptr(base string, parts ...any) string {
 		case int:
 			b.WriteString(strconv.Itoa(v))
 		case string:
-			b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(v))
+			b.WriteString(pointerEscape.Replace(v))
 		}
 	}
 	return b.String()

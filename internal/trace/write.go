@@ -180,7 +180,9 @@ func declare(ctx context.Context, tx *store.Tx, e *event, job *Job, now int64) e
 			}
 		}
 	}
-	_, err = tx.Exec(ctx, `DELETE FROM trace_edges WHERE seq = ?`, seq)
+	// Edges are found through their source nodes (every edge starts at a
+	// node of its event), so no index on seq is kept for this rare case.
+	_, err = tx.Exec(ctx, `DELETE FROM trace_edges WHERE seq = ? AND src IN (SELECT node FROM epcis_event_nodes WHERE seq = ?)`, seq, seq)
 	return err
 }
 

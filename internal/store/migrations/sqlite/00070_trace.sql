@@ -48,12 +48,9 @@ CREATE TABLE epcis_events (
     owner_id          TEXT NOT NULL DEFAULT '',
     body              TEXT NOT NULL
 );
-CREATE INDEX epcis_events_hash ON epcis_events(hash_id);
 CREATE INDEX epcis_events_time ON epcis_events(event_time);
 CREATE INDEX epcis_events_record ON epcis_events(record_time);
 CREATE INDEX epcis_events_step ON epcis_events(biz_step, event_time);
-CREATE INDEX epcis_events_read_point ON epcis_events(read_point);
-CREATE INDEX epcis_events_biz_location ON epcis_events(biz_location);
 CREATE INDEX epcis_events_owner ON epcis_events(owner_id, record_time);
 
 -- Which node an event mentions and in which role (see trace.Role).
@@ -74,7 +71,6 @@ CREATE TABLE epcis_event_fields (
     value TEXT NOT NULL
 );
 CREATE INDEX epcis_event_fields_value ON epcis_event_fields(name, value, seq);
-CREATE INDEX epcis_event_fields_seq ON epcis_event_fields(seq);
 
 -- Error declarations are kept beside the event they correct, never in place
 -- of it.
@@ -112,7 +108,6 @@ CREATE TABLE trace_edges (
 );
 CREATE INDEX trace_edges_src ON trace_edges(src, at, dst, kind);
 CREATE INDEX trace_edges_dst ON trace_edges(dst, at, src, kind);
-CREATE INDEX trace_edges_seq ON trace_edges(seq);
 
 -- +goose Down
 DROP TABLE trace_edges;

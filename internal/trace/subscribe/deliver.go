@@ -91,38 +91,40 @@ func Register(r *jobs.Runner, db *store.DB, client *http.Client) *Deliverer {
 	return d
 }
 
-// due lists the subscriptions to deliver at now: not leased, not waiting
-// out a backoff, and a stream, a schedule that has come round, or a window
-// whose later pages are still to go.
-func (d *Deliverer) due(ctx context.Context, now int64) ([]*Subscription, []string, error) {
-	rows, err := d.DB.Query(ctx, `SELECT `+subscriptionColumns+`, q.query FROM epcis_subscriptions s
-		JOIN epcis_queries q ON q.id = s.query_id
-		WHERE s.lease_until <= ? AND s.next_attempt_at <= ? AND (s.stream = ? OR s.next_run_at <= ? OR s.window_end > 0)
-		ORDER BY s.next_attempt_at, s.id LIMIT 1000`, now, now, true, now)
+// dueWhere selects the subscriptions to deliver at a time: not leased, not
+// waiting out a backoff, and a stream, a schedule that has come round, or a
+// window whose later pages are still to go.
+// The claim tests the row it updates itself (no alias, no subquery), so
+// that a concurrent PostgreSQL claim re-checks it after the first commits.
+const dueWhere = `lease_until <= ? AND next_attempt_at <= ? AND (stream = ? OR next_run_at <= ? OR window_end > 0)`
+
+func dueArgs(now int64) []any { return []any{now, now, true, now} }
+
+// due lists the IDs of the subscriptions due at now.
+func (d *Deliverer) due(ctx context.Context, now int64) ([]string, error) {
+	rows, err := d.DB.Query(ctx, `SELECT id FROM epcis_subscriptions WHERE `+dueWhere+`
+		ORDER BY next_attempt_at, id LIMIT 1000`, dueArgs(now)...)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer rows.Close()
-	var subs []*Subscription
-	var queries []string
+	var ids []string
 	for rows.Next() {
-		var query string
-		s, err := scanSubscription(rows, &query)
-		if err != nil {
-			return nil, nil, err
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
 		}
-		subs = append(subs, s)
-		queries = append(queries, query)
+		ids = append(ids, id)
 	}
-	return subs, queries, rows.Err()
+	return ids, rows.Err()
 }
 
 // Run delivers every subscription due at now (the runner's clock, for
-// schedules, backoff and leases) and returns how many POSTs
-// were acknowledged. A failed POST is recorded on its subscription (and
-// retried after the backoff), not returned; the error is the database's.
+// schedules, backoff and leases) and returns how many POSTs were
+// acknowledged. A failed POST is recorded on its subscription (and retried
+// after the backoff), not returned; the error is the database's.
 func (d *Deliverer) Run(ctx context.Context, now time.Time) (int, error) {
-	subs, queries, err := d.due(ctx, now.UnixMilli())
+	ids, err := d.due(ctx, now.UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("due subscriptions: %w", err)
 	}
@@ -131,18 +133,18 @@ func (d *Deliverer) Run(ctx context.Context, now time.Time) (int, error) {
 	var errs []error
 	sent := 0
 	sem := make(chan struct{}, max(d.Parallel, 1))
-	for i, s := range subs {
+	for _, id := range ids {
 		if ctx.Err() != nil {
 			break
 		}
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			n, err := d.deliver(ctx, s, queries[i], now)
+			n, err := d.deliver(ctx, id, now)
 			mu.Lock()
 			sent += n
 			if err != nil {
-				errs = append(errs, fmt.Errorf("subscription %s: %w", s.ID, err))
+				errs = append(errs, fmt.Errorf("subscription %s: %w", id, err))
 			}
 			mu.Unlock()
 		})
@@ -151,15 +153,27 @@ func (d *Deliverer) Run(ctx context.Context, now time.Time) (int, error) {
 	return sent, errors.Join(errs...)
 }
 
-// claim takes the subscription's lease, conditional on the lease value read
-// with it, so one runner only delivers it.
-func (d *Deliverer) claim(ctx context.Context, s *Subscription, now time.Time) (bool, error) {
+// claim takes the subscription's lease if it is still due, and reads its
+// state afresh under the lease: another runner may have delivered it since
+// the list of due subscriptions was read. It returns nil when the
+// subscription is gone, leased or no longer due.
+func (d *Deliverer) claim(ctx context.Context, id string, now time.Time) (*Subscription, string, error) {
+	var s *Subscription
+	var query string
 	lease := now.Add(d.Lease).UnixMilli()
-	n, err := d.update(ctx, `UPDATE epcis_subscriptions SET lease_until = ? WHERE id = ? AND lease_until = ?`, lease, s.ID, s.lease)
-	if n == 1 {
-		s.lease = lease
-	}
-	return n == 1, err
+	err := d.DB.Tx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE epcis_subscriptions SET lease_until = ? WHERE id = ? AND `+dueWhere, append([]any{lease, id}, dueArgs(now.UnixMilli())...)...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		s, err = scanSubscription(tx.QueryRow(ctx, `SELECT `+subscriptionColumns+`, q.query FROM epcis_subscriptions s
+			JOIN epcis_queries q ON q.id = s.query_id WHERE s.id = ?`, id), &query)
+		return err
+	})
+	return s, query, err
 }
 
 func (d *Deliverer) update(ctx context.Context, q string, args ...any) (int64, error) {
@@ -182,9 +196,9 @@ var shaping = []string{"orderBy", "orderDirection", "eventCountLimit", "maxEvent
 // deliver sends the events of s's open window, page by page, advancing the
 // watermark after each acknowledged page, and records a failure for the
 // backoff. It returns how many POSTs were acknowledged.
-func (d *Deliverer) deliver(ctx context.Context, s *Subscription, queryJSON string, now time.Time) (int, error) {
-	ok, err := d.claim(ctx, s, now)
-	if err != nil || !ok {
+func (d *Deliverer) deliver(ctx context.Context, id string, now time.Time) (int, error) {
+	s, queryJSON, err := d.claim(ctx, id, now)
+	if err != nil || s == nil {
 		return 0, err
 	}
 	// Bookkeeping must land even when the runner is stopping.

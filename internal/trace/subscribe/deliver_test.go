@@ -282,3 +282,55 @@ func TestDeliveryResumesWindow(t *testing.T) {
 		}
 	})
 }
+
+// Runners working at the same moment (two servers) deliver each event
+// once: the lease lets one of them take a subscription, and the one that
+// comes second reads the watermark the first left.
+func TestConcurrentRunnersDeliverOnce(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := actorCtx()
+		rc := newReceiver(t)
+		if _, err := CreateQuery(ctx, db, "ent-1", "all", decodeAny(t, `{}`)); err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			if _, err := Subscribe(ctx, db, "ent-1", "all", Request{Dest: rc.srv.URL, Stream: ptr(true)}, "", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, s := range []string{"401", "402"} {
+			capture(t, ctx, db, "ent-1", s, "receiving")
+		}
+		time.Sleep(5 * time.Millisecond)
+		var wg sync.WaitGroup
+		at := time.Now().Add(time.Minute)
+		for range 4 {
+			d := NewDeliverer(db, rc.srv.Client())
+			d.Settle = 0
+			wg.Go(func() {
+				for i := range 3 {
+					if _, err := d.Run(ctx, at.Add(time.Duration(i)*time.Second)); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		seen := map[string]int{}
+		for _, x := range rc.deliveries() {
+			_, sub, ids := eventIDs(t, x.body)
+			for _, id := range ids {
+				seen[sub+" "+id]++
+			}
+		}
+		if len(seen) != 6 {
+			t.Errorf("%d subscription×event pairs delivered, want 6: %v", len(seen), seen)
+		}
+		for k, n := range seen {
+			if n != 1 {
+				t.Errorf("%s delivered %d times", k, n)
+			}
+		}
+	})
+}

@@ -18,6 +18,8 @@ import (
 // Request is the body of POST /queries/{name}/subscriptions: the binding's
 // AbstractQuerySubscription with exactly one of QueryStreamSubscription
 // ("stream": true) and QueryScheduleSubscription (schedule, reportIfEmpty).
+// reportIfEmpty applies to schedules only: a stream reports events as they
+// come, and there is no "empty" moment to report.
 type Request struct {
 	Dest              string    `json:"dest"`
 	SignatureToken    string    `json:"signatureToken,omitempty"`

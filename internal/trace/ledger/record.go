@@ -113,7 +113,7 @@ func record(ctx context.Context, db *store.DB, who *auth.User, in input) (*Entry
 			return err
 		}
 		errs = append(errs, more...)
-		files, ferrs, err := checkFiles(ctx, tx, in.files)
+		files, ferrs, err := CheckFiles(ctx, tx, in.files)
 		if err != nil {
 			return err
 		}
@@ -136,9 +136,10 @@ func record(ctx context.Context, db *store.DB, who *auth.User, in input) (*Entry
 	return Get(ctx, db, who, e.ID)
 }
 
-// checkFiles confirms that each attachment was uploaded (blob.Store.Put)
-// and returns them with their stored size and type.
-func checkFiles(ctx context.Context, q store.Queryer, in []blob.File) ([]blob.File, fielderr.List, error) {
+// CheckFiles confirms that each attachment was uploaded (blob.Store.Put)
+// and returns them with their stored size and type; a file that was not is
+// a field error on "files" (rule.file.unknown).
+func CheckFiles(ctx context.Context, q store.Queryer, in []blob.File) ([]blob.File, fielderr.List, error) {
 	var errs fielderr.List
 	var out []blob.File
 	seen := map[string]bool{}

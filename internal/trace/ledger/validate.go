@@ -21,7 +21,7 @@ import (
 // Units are the units of measure a quantity may be given in: UN/ECE
 // Recommendation 20 codes (with Recommendation 21 package codes, prefixed
 // X), as EPCIS writes a quantity's uom.
-var Units = []string{"KGM", "GRM", "TNE", "LTR", "MLT", "H87", "XBX", "XBG", "XBO", "XBJ"}
+var Units = []string{"KGM", "GRM", "TNE", "LTR", "MLT", "H87", "XBX", "XBG", "XBO", "XBJ", "XCX"}
 
 // unitWords are the words a unit is shown with and read back from a
 // spreadsheet: its Chinese name first, its English name second.
@@ -36,6 +36,7 @@ var unitWords = map[string][]string{
 	"XBG": {"袋", "bag", "包"},
 	"XBO": {"瓶", "bottle"},
 	"XBJ": {"桶", "bucket"},
+	"XCX": {"罐", "can", "听"},
 }
 
 // UnitLabel is a unit's name in lang.

@@ -17,6 +17,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/trace"
 	"github.com/hallmark-platform/hallmark/internal/trace/epcisxml"
 	"github.com/hallmark-platform/hallmark/internal/trace/eventhash"
+	"github.com/hallmark-platform/hallmark/internal/trace/genealogy"
 )
 
 // eventsIn returns the events of a decoded document.
@@ -276,4 +277,43 @@ func TestMalformedKeysAreKeptNotRefused(t *testing.T) {
 	if !asValidation(err, &ve) {
 		t.Fatalf("a non-URI identifier was accepted: %v", err)
 	}
+}
+
+// A pallet unpacked and reused in the same document carries the lot only
+// while the lot was on it: a forward trace does not follow the pallet's
+// later journey.
+func TestUnpackedPalletDoesNotCarryTheLot(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		lot := "https://id.hallmark.example/lot/F/P/L1"
+		pallet := "urn:epc:id:sscc:0614141.1234567890"
+		ev := func(typ, at, extra string) string {
+			return `{"type": "` + typ + `", "eventTime": "` + at + `", "eventTimeZoneOffset": "+08:00"` + extra + `}`
+		}
+		doc := `{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"], "type": "EPCISDocument",
+		"schemaVersion": "2.0", "creationDate": "2026-11-01T00:00:00Z", "epcisBody": {"eventList": [` +
+			ev("AggregationEvent", "2026-10-01T08:00:00+08:00", `, "action": "ADD", "parentID": "`+pallet+`", "childQuantityList": [{"epcClass": "`+lot+`", "quantity": 5, "uom": "KGM"}]`) + `,` +
+			ev("ObjectEvent", "2026-10-02T08:00:00+08:00", `, "action": "OBSERVE", "bizStep": "shipping", "epcList": ["`+pallet+`"], "destinationList": [{"type": "owning_party", "destination": "https://id.hallmark.example/party/A"}]`) + `,` +
+			ev("AggregationEvent", "2026-10-03T08:00:00+08:00", `, "action": "DELETE", "parentID": "`+pallet+`", "childQuantityList": [{"epcClass": "`+lot+`", "quantity": 5, "uom": "KGM"}]`) + `,` +
+			ev("ObjectEvent", "2026-10-05T08:00:00+08:00", `, "action": "OBSERVE", "bizStep": "shipping", "epcList": ["`+pallet+`"], "destinationList": [{"type": "owning_party", "destination": "https://id.hallmark.example/party/B"}]`) +
+			`]}}`
+		if _, err := trace.CaptureJSON(ctx, db, []byte(doc), ""); err != nil {
+			t.Fatal(err)
+		}
+		ids, err := genealogy.NodeIDs(ctx, db, []string{lot})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := genealogy.Forward(ctx, db, []int64{ids[lot]}, genealogy.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reached := map[string]bool{}
+		for _, n := range res.Nodes {
+			reached[n.URI] = true
+		}
+		if !reached["https://id.hallmark.example/party/A"] || reached["https://id.hallmark.example/party/B"] {
+			t.Fatalf("forward from the lot reached %v: want party A (pallet shipped while the lot was on it), not B", reached)
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hallmark-platform/hallmark/internal/store"
@@ -90,7 +91,6 @@ func storeEvents(ctx context.Context, tx *store.Tx, evs []*event, job *Job, sing
 	rt := time.UnixMilli(now).UTC().Format("2006-01-02T15:04:05.000Z")
 	var evRows, nodeRows, fieldRows []any
 	var edges []edge
-	open := map[[2]int64]*edge{} // aggregation edges of this document still open
 	for i, e := range fresh {
 		seq := seqs[i]
 		if _, ok := e.raw["eventID"]; !ok {
@@ -116,13 +116,17 @@ func storeEvents(ctx context.Context, tx *store.Tx, evs []*event, job *Job, sing
 				nodeRows = append(nodeRows, k[0], k[1], seq)
 			}
 		}
+		seenField := map[field]bool{}
 		for _, f := range e.fields {
-			fieldRows = append(fieldRows, seq, f.name, f.value)
+			if !seenField[f] {
+				seenField[f] = true
+				fieldRows = append(fieldRows, seq, f.name, f.value)
+			}
 		}
 		if e.declaration == nil {
-			edges = append(edges, edgesOf(e, seq, nodeID, open)...)
+			edges = append(edges, edgesOf(e, seq, nodeID)...)
 			if e.typ == "AggregationEvent" && e.action == "DELETE" {
-				if err := closeAggregation(ctx, tx, e, nodeID); err != nil {
+				if err := closeAggregation(ctx, tx, e, nodeID, edges); err != nil {
 					return 0, err
 				}
 			}
@@ -175,7 +179,7 @@ func declare(ctx context.Context, tx *store.Tx, e *event, job *Job, now int64) e
 	}
 	for _, f := range e.fields {
 		if f.name == "errorReason" || f.name == "correctiveEventID" {
-			if _, err := tx.Exec(ctx, `INSERT INTO epcis_event_fields (seq, name, value) VALUES (?, ?, ?)`, seq, f.name, f.value); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO epcis_event_fields (seq, name, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, seq, f.name, f.value); err != nil {
 				return err
 			}
 		}
@@ -207,17 +211,20 @@ type edge struct {
 var objectRoles = map[Role]bool{RoleEPC: true, RoleParent: true, RoleChild: true, RoleInput: true, RoleOutput: true,
 	RoleClass: true, RoleChildClass: true, RoleInputClass: true, RoleOutputClass: true}
 
-func edgesOf(e *event, seq int64, id map[string]int64, open map[[2]int64]*edge) []edge {
+func edgesOf(e *event, seq int64, id map[string]int64) []edge {
 	var out []edge
 	by := map[Role][]ref{}
 	for _, r := range e.refs {
 		by[r.role] = append(by[r.role], r)
 	}
+	seen := map[[3]int64]bool{}
 	add := func(src, dst ref, kind int, qty *float64, uom string) {
 		g := edge{src: id[src.uri], dst: id[dst.uri], kind: kind, at: e.eventTime, seq: seq, qty: qty, uom: uom}
-		if g.src == g.dst {
+		k := [3]int64{g.src, g.dst, int64(kind)}
+		if g.src == g.dst || seen[k] {
 			return
 		}
+		seen[k] = true
 		out = append(out, g)
 	}
 	var goods []ref
@@ -243,11 +250,6 @@ func edgesOf(e *event, seq int64, id map[string]int64, open map[[2]int64]*edge) 
 			for _, p := range parents {
 				for _, c := range kids {
 					add(c, p, EdgeAggregate, c.qty, c.uom)
-				}
-			}
-			for i := range out {
-				if out[i].kind == EdgeAggregate {
-					open[[2]int64{out[i].src, out[i].dst}] = &out[i]
 				}
 			}
 		}
@@ -280,8 +282,9 @@ func edgesOf(e *event, seq int64, id map[string]int64, open map[[2]int64]*edge) 
 
 // closeAggregation marks when children left a parent: every open
 // aggregation edge into the parent (from the named children, or from all when
-// none are named) that began no later than the DELETE.
-func closeAggregation(ctx context.Context, tx *store.Tx, e *event, id map[string]int64) error {
+// none are named) that began no later than the DELETE, whether stored before
+// or made earlier in this document (pending).
+func closeAggregation(ctx context.Context, tx *store.Tx, e *event, id map[string]int64, pending []edge) error {
 	var parent int64
 	var kids []int64
 	for _, r := range e.refs {
@@ -294,6 +297,14 @@ func closeAggregation(ctx context.Context, tx *store.Tx, e *event, id map[string
 	}
 	if parent == 0 {
 		return nil
+	}
+	for i := range pending {
+		g := &pending[i]
+		if g.kind == EdgeAggregate && g.dst == parent && g.until == nil && g.at <= e.eventTime &&
+			(len(kids) == 0 || slices.Contains(kids, g.src)) {
+			t := e.eventTime
+			g.until = &t
+		}
 	}
 	q := `UPDATE trace_edges SET until = ? WHERE dst = ? AND kind = ? AND until IS NULL AND at <= ?`
 	args := []any{e.eventTime, parent, EdgeAggregate, e.eventTime}

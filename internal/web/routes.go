@@ -45,6 +45,7 @@ func (s *Server) registerRoutes() {
 	s.registerAdminRoutes()
 	s.registerDepartmentRoutes()
 	s.registerEPCISRoutes()
+	s.registerEPCISQueryRoutes()
 	s.registerDigitalLinkRoutes()
 }
 

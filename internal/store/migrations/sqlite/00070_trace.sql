@@ -66,11 +66,11 @@ CREATE INDEX epcis_event_nodes_seq ON epcis_event_nodes(seq);
 -- transactions, sources and destinations by type, error reasons, corrective
 -- event IDs, persistent dispositions, sensor types, extension fields.
 CREATE TABLE epcis_event_fields (
-    seq   BIGINT NOT NULL,
     name  TEXT NOT NULL,
-    value TEXT NOT NULL
-);
-CREATE INDEX epcis_event_fields_value ON epcis_event_fields(name, value, seq);
+    value TEXT NOT NULL,
+    seq   BIGINT NOT NULL,
+    PRIMARY KEY (name, value, seq)
+) WITHOUT ROWID;
 
 -- Error declarations are kept beside the event they correct, never in place
 -- of it.
@@ -97,16 +97,16 @@ CREATE INDEX epcis_error_declarations_event ON epcis_error_declarations(event_id
 -- reached the node (forward), or no later (backward), so a reused pallet or a
 -- later batch of the same supplier does not leak into a trace.
 CREATE TABLE trace_edges (
-    src  BIGINT NOT NULL,
-    dst  BIGINT NOT NULL,
-    kind SMALLINT NOT NULL,
-    at   BIGINT NOT NULL,
+    src   BIGINT NOT NULL,
+    at    BIGINT NOT NULL,
+    dst   BIGINT NOT NULL,
+    kind  SMALLINT NOT NULL,
+    seq   BIGINT NOT NULL,
     until BIGINT,
-    seq  BIGINT NOT NULL,
-    qty  DOUBLE PRECISION,
-    uom  TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX trace_edges_src ON trace_edges(src, at, dst, kind);
+    qty   DOUBLE PRECISION,
+    uom   TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (src, at, dst, kind, seq)
+) WITHOUT ROWID;
 CREATE INDEX trace_edges_dst ON trace_edges(dst, at, src, kind);
 
 -- +goose Down

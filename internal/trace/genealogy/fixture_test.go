@@ -123,6 +123,21 @@ func (g *graph) nameList(ids []int64) []string {
 // engine's result.
 func agree(t testing.TB, db *store.DB, dir Direction, start []int64, o Options) *Result {
 	t.Helper()
+	return agreeOn(t, db, loadGraph(t, db), dir, start, o)
+}
+
+func loadGraph(t testing.TB, db *store.DB) *Graph {
+	t.Helper()
+	g, err := LoadGraph(context.Background(), db)
+	if err != nil {
+		t.Fatalf("load graph: %v", err)
+	}
+	return g
+}
+
+// agreeOn is agree with the graph already in memory.
+func agreeOn(t testing.TB, db *store.DB, g *Graph, dir Direction, start []int64, o Options) *Result {
+	t.Helper()
 	ctx := context.Background()
 	eng, rec := Forward, ForwardRecursiveSQL
 	mem := ForwardInMemory
@@ -136,10 +151,6 @@ func agree(t testing.TB, db *store.DB, dir Direction, start []int64, o Options) 
 	base, err := rec(ctx, db, start, o)
 	if err != nil {
 		t.Fatalf("recursive SQL: %v", err)
-	}
-	g, err := LoadGraph(ctx, db)
-	if err != nil {
-		t.Fatalf("load graph: %v", err)
 	}
 	inMem, err := mem(ctx, g, start, o)
 	if err != nil {
@@ -160,7 +171,7 @@ func agree(t testing.TB, db *store.DB, dir Direction, start []int64, o Options) 
 			t.Fatalf("node %d: party %v in the engine, %v in recursive SQL", n.ID, n.Party, b.Party)
 		}
 		if m, _ := inMem.Node(n.ID); m.Party != n.Party || !slices.Equal(m.Parties, n.Parties) || *m.Via != *n.Via {
-			t.Fatalf("node %d: in memory %+v, engine %+v", n.ID, m, n)
+			t.Fatalf("node %d: in memory %+v via %+v, engine %+v via %+v", n.ID, m, *m.Via, n, *n.Via)
 		}
 	}
 	if !slices.Equal(res.Events, inMem.Events) {

@@ -108,8 +108,11 @@ func BackwardInMemory(ctx context.Context, g *Graph, start []int64, o Options) (
 
 func (g *Graph) edge(i uint32) Edge {
 	m := &g.edges[i]
-	return Edge{Src: m.src, Dst: m.dst, Kind: m.kind, At: m.at, Until: m.until, Seq: m.seq,
-		Qty: m.qty, HasQty: !math.IsNaN(m.qty), UOM: g.uoms[m.uom]}
+	e := Edge{Src: m.src, Dst: m.dst, Kind: m.kind, At: m.at, Until: m.until, Seq: m.seq, UOM: g.uoms[m.uom]}
+	if !math.IsNaN(m.qty) {
+		e.Qty, e.HasQty = m.qty, true
+	}
+	return e
 }
 
 func (g *Graph) hops(_ context.Context, dir Direction, nodes []int64, w window, bound int64) ([]hop, error) {

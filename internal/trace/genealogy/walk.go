@@ -115,7 +115,8 @@ func (k *walker) step(ctx context.Context, src edgeSource, frontier []state, tie
 	// having reached a node does not depend on the database's row order.
 	slices.SortFunc(hops, func(a, b hop) int {
 		return cmp.Or(cmp.Compare(a.from, b.from), cmp.Compare(a.At, b.At), cmp.Compare(a.Seq, b.Seq),
-			cmp.Compare(a.Src, b.Src), cmp.Compare(a.Dst, b.Dst), cmp.Compare(a.Kind, b.Kind), boolCmp(a.up, b.up))
+			cmp.Compare(a.Src, b.Src), cmp.Compare(a.Dst, b.Dst), cmp.Compare(a.Kind, b.Kind), boolCmp(a.up, b.up),
+			cmp.Compare(a.Until, b.Until), boolCmp(a.HasQty, b.HasQty), cmp.Compare(a.Qty, b.Qty), cmp.Compare(a.UOM, b.UOM))
 	})
 	var cands []cand
 	for i, j := 0, 0; i < len(frontier); i++ {

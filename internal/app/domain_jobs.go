@@ -8,6 +8,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/plan"
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
+	"github.com/hallmark-platform/hallmark/internal/trace/recall"
 )
 
 // registerDomainJobs wires the domain packages' scheduled jobs and event
@@ -31,4 +32,7 @@ func registerDomainJobs(r *jobs.Runner, db *store.DB) {
 		_, err := plan.RectificationReminders(ctx, db, day)
 		return err
 	})
+	// Recall proposals from nonconforming results; recall lights and
+	// reminders at 06:10.
+	recall.Register(r, db)
 }

@@ -328,6 +328,13 @@ func TestProductAndSerialPages(t *testing.T) {
 		f.Serial != "SN-1" || f.Product.Name != "额济纳蜜瓜汁" || len(f.Events) != 0 {
 		t.Errorf("serial: %d %s", resp.StatusCode, body)
 	}
+	// Dates the code carries itself (?11= production, ?17= expiry, day 00
+	// the month's last) show when nothing recorded them.
+	_, body = get(t, s, "", "/01/"+juiceGTIN14()+"/10/NEW-1?17=271200&11=260915", "Accept", "application/json")
+	var d struct{ ProductionDate, ExpiryDate string }
+	if err := json.Unmarshal([]byte(body), &d); err != nil || d.ProductionDate != "2026-09-15" || d.ExpiryDate != "2027-12-31" {
+		t.Errorf("dates from the link: %s", body)
+	}
 	// A consumer product variant before the lot is the same lot.
 	resp, body = get(t, s, "", "/01/"+juiceGTIN14()+"/22/V2/10/JX-2026%2F09")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "发货") || !strings.Contains(body, "V2") {

@@ -47,6 +47,7 @@ func (s *Server) registerRoutes() {
 	s.registerEPCISRoutes()
 	s.registerEPCISQueryRoutes()
 	s.registerDigitalLinkRoutes()
+	s.registerRecallRoutes()
 }
 
 // navItem is one entry of the role's navigation.
@@ -70,6 +71,7 @@ var nav = []struct {
 	{"nav.enterprises", "/enterprises", auth.PermRegistryRead},
 	{"nav.licences", "/licences", auth.PermRegistryRead},
 	{"nav.products", "/products", auth.PermRegistryRead},
+	{"nav.recalls", "/recalls", auth.PermTraceRead},
 	{"nav.users", "/admin/users", auth.PermUserAdmin},
 	{"nav.departments", "/admin/departments", auth.PermDepartmentWrite},
 	{"nav.calendar", "/admin/calendar", auth.PermCalendarWrite},

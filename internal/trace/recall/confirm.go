@@ -163,7 +163,7 @@ func Confirm(ctx context.Context, db *store.DB, who *auth.User, recallID string,
 		if _, err := tx.Exec(ctx, `UPDATE recall_holders SET status = ?, updated_at = ? WHERE id = ?`, next, c.CreatedAt, h.ID); err != nil {
 			return err
 		}
-		if err := history(ctx, tx, r.ID, now, "confirmed", map[string]string{"holder": holderName(h), "action": c.Action,
+		if err := history(ctx, tx, r.ID, now, "confirmed_"+c.Action, map[string]string{"holder": holderName(h),
 			"quantity": strconv.FormatFloat(c.Quantity, 'f', -1, 64), "uom": c.UOM, "lot": c.Lot}); err != nil {
 			return err
 		}

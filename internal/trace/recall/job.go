@@ -87,7 +87,7 @@ func Recompute(ctx context.Context, db *store.DB) (RecomputeResult, error) {
 				if _, err := tx.Exec(ctx, `UPDATE recalls SET light = ?, light_at = ? WHERE id = ?`, r.Light, now.UnixMilli(), r.ID); err != nil {
 					return err
 				}
-				if err := history(ctx, tx, r.ID, now, "light", map[string]string{"light": r.Light, "before": stored}); err != nil {
+				if err := history(ctx, tx, r.ID, now, "light_"+r.Light, nil); err != nil {
 					return err
 				}
 			}
@@ -147,7 +147,7 @@ func remind(ctx context.Context, tx *store.Tx, r *Recall, h *Holder, now time.Ti
 		sent += n
 	}
 	if sent > 0 {
-		if err := history(ctx, tx, r.ID, now, "reminded", map[string]string{"holder": p["holder"], "clock": clock}); err != nil {
+		if err := history(ctx, tx, r.ID, now, "reminded_"+clock, map[string]string{"holder": p["holder"]}); err != nil {
 			return sent, err
 		}
 	}

@@ -178,7 +178,10 @@ type Confirmation struct {
 }
 
 // Entry is one line of a recall's history; Kind names the message
-// "recall.history.<kind>" and Params fill it.
+// "recall.history.<kind>" and Params fill it. Kinds: opened, notified,
+// confirmed_<action>, holder_done, reminded_<start|finish>, light_<light>,
+// closed (by an officer, with a reason), closed_confirmed (every holder
+// confirmed).
 type Entry struct {
 	At        int64             `json:"at"`
 	ActorID   string            `json:"actor_id"`

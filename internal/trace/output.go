@@ -205,3 +205,40 @@ func QueryDocument(queryName string, events []any) map[string]any {
 		},
 	}
 }
+
+// Collections the REST binding lets a client browse: the distinct values
+// stored, in order, a page at a time (after is the last value of the page
+// before).
+var collections = map[string]string{
+	"bizSteps":     `SELECT DISTINCT biz_step FROM epcis_events WHERE biz_step <> '' AND biz_step > ? ORDER BY biz_step LIMIT ?`,
+	"dispositions": `SELECT DISTINCT disposition FROM epcis_events WHERE disposition <> '' AND disposition > ? ORDER BY disposition LIMIT ?`,
+	"epcs": `SELECT t.uri FROM trace_nodes t WHERE t.uri > ? AND EXISTS (SELECT 1 FROM epcis_event_nodes n WHERE n.node = t.id AND n.role IN (1, 2, 3, 4, 5))
+		ORDER BY t.uri LIMIT ?`,
+	"readPoints":   `SELECT t.uri FROM trace_nodes t WHERE t.uri > ? AND EXISTS (SELECT 1 FROM epcis_event_nodes n WHERE n.node = t.id AND n.role = 12) ORDER BY t.uri LIMIT ?`,
+	"bizLocations": `SELECT t.uri FROM trace_nodes t WHERE t.uri > ? AND EXISTS (SELECT 1 FROM epcis_event_nodes n WHERE n.node = t.id AND n.role = 13) ORDER BY t.uri LIMIT ?`,
+}
+
+// Collection lists a page of a collection's members; more reports whether
+// another page follows.
+func Collection(ctx context.Context, db *store.DB, name, after string, perPage int) (members []string, more bool, err error) {
+	q, ok := collections[name]
+	if !ok {
+		return nil, false, errNotFound
+	}
+	rows, err := db.Query(ctx, q, after, perPage+1)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, false, err
+		}
+		members = append(members, s)
+	}
+	if len(members) > perPage {
+		return members[:perPage], true, rows.Err()
+	}
+	return members, false, rows.Err()
+}

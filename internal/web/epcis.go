@@ -29,6 +29,9 @@ func (s *Server) registerEPCISRoutes() {
 	s.handle("GET /epcis/events", read, s.epcisQuery)
 	s.handle("GET /epcis/events/{eventID}", read, s.epcisEvent)
 	s.handle("GET /epcis/eventTypes", read, s.epcisEventTypes)
+	for _, c := range []string{"epcs", "bizSteps", "bizLocations", "readPoints", "dispositions"} {
+		s.handle("GET /epcis/"+c, read, s.epcisCollection(c))
+	}
 	for _, res := range []struct{ path, param string }{
 		{"eventTypes", "eventType"}, {"epcs", "MATCH_anyEPC"}, {"bizSteps", "EQ_bizStep"},
 		{"bizLocations", "EQ_bizLocation"}, {"readPoints", "EQ_readPoint"}, {"dispositions", "EQ_disposition"},
@@ -376,4 +379,46 @@ func (s *Server) epcisEventTypes(w http.ResponseWriter, r *http.Request) {
 		"type":     "Collection",
 		"member":   trace.EventTypes,
 	})
+}
+
+// epcisCollection lists a collection's members a page at a time (the token
+// is the last member of the page before). For an enterprise the members are
+// the platform's vocabulary, not its partners' data: only officials browse
+// identifiers and places.
+func (s *Server) epcisCollection(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if ownerOf(userFrom(r.Context())) != "" && name != "bizSteps" && name != "dispositions" {
+			s.epcisProblem(w, r, http.StatusForbidden, "SecurityException", "error.forbidden", nil)
+			return
+		}
+		q := r.URL.Query()
+		per := trace.DefaultPerPage
+		if v := q.Get("perPage"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				s.epcisFail(w, r, &trace.QueryError{Type: "QueryParameterException", Param: "perPage", Rule: "rule.epcis.query.positive", Value: v})
+				return
+			}
+			per = min(n, trace.MaxPerPage)
+		}
+		after := q.Get("nextPageToken")
+		members, more, err := trace.Collection(r.Context(), s.db, name, after, per)
+		if err != nil {
+			s.epcisFail(w, r, err)
+			return
+		}
+		epcisHeaders(w)
+		if more {
+			next := url.Values{"perPage": {strconv.Itoa(per)}, "nextPageToken": {members[len(members)-1]}}
+			w.Header().Set("Link", "<"+r.URL.Path+"?"+next.Encode()+`>; rel="next"`)
+		}
+		if members == nil {
+			members = []string{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{
+			"@context": "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+			"type":     "Collection",
+			"member":   members,
+		})
+	}
 }

@@ -189,6 +189,21 @@ func TestEPCISCaptureAndQueryOverHTTP(t *testing.T) {
 		if evs := decodeQueryDoc(t, s.epcisDo(auth.RoleOfficer, "GET", "/epcis/events/"+id, "")); len(evs) != 1 {
 			t.Fatalf("event by ID: %v", evs)
 		}
+		resp = s.epcisDo(auth.RoleOfficer, "GET", "/epcis/bizSteps", "")
+		var coll struct {
+			Member []string `json:"member"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&coll)
+		resp.Body.Close()
+		if strings.Join(coll.Member, ",") != "receiving,shipping" {
+			t.Fatalf("bizSteps collection: %v", coll.Member)
+		}
+		resp = s.epcisDo(auth.RoleOfficer, "GET", "/epcis/epcs?perPage=1", "")
+		_ = json.NewDecoder(resp.Body).Decode(&coll)
+		resp.Body.Close()
+		if len(coll.Member) != 1 || !strings.Contains(resp.Header.Get("Link"), "nextPageToken") {
+			t.Fatalf("epcs collection page: %v, Link %q", coll.Member, resp.Header.Get("Link"))
+		}
 		epc := url.PathEscape("urn:epc:id:sgtin:6901234.012345.1")
 		if evs := decodeQueryDoc(t, s.epcisDo(auth.RoleOfficer, "GET", "/epcis/epcs/"+epc+"/events", "")); len(evs) != 1 {
 			t.Fatalf("events of an EPC: %v", evs)

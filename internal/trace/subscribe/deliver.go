@@ -217,7 +217,7 @@ func (d *Deliverer) deliver(ctx context.Context, id string, now time.Time) (int,
 	if err != nil {
 		return 0, d.fail(bctx, s, now, err)
 	}
-	sent := 0
+	sent, started := 0, time.Now()
 	for {
 		if s.windowEnd == 0 {
 			// Record times come from this clock (store.Now), not from the
@@ -253,6 +253,11 @@ func (d *Deliverer) deliver(ctx context.Context, id string, now time.Time) (int,
 				return sent, err // gone, or the lease was lost
 			}
 			s.pageToken, s.LastNotifiedAt = next, notified
+			if time.Since(started) > d.Lease/2 {
+				// Long windows go on at the next tick rather than outlive
+				// the lease and meet another runner.
+				return sent, d.release(bctx, s)
+			}
 			continue
 		}
 		var nextRun int64

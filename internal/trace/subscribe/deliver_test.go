@@ -334,3 +334,39 @@ func TestConcurrentRunnersDeliverOnce(t *testing.T) {
 		}
 	})
 }
+
+// A window longer than half the lease goes on at the next run, where the
+// last one stopped.
+func TestLongWindowYieldsTheLease(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := actorCtx()
+		rc := newReceiver(t)
+		if _, err := CreateQuery(ctx, db, "ent-1", "all", decodeAny(t, `{}`)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Subscribe(ctx, db, "ent-1", "all", Request{Dest: rc.srv.URL, Stream: ptr(true)}, "", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{"501", "502", "503"} {
+			capture(t, ctx, db, "ent-1", s, "receiving")
+		}
+		time.Sleep(5 * time.Millisecond)
+		d := NewDeliverer(db, rc.srv.Client())
+		d.PageSize, d.Settle, d.Lease = 1, 0, time.Nanosecond
+		at := time.Now().Add(time.Minute)
+		for i, want := range []int{1, 1, 1, 0} {
+			if n, err := d.Run(ctx, at.Add(time.Duration(i)*time.Second)); err != nil || n != want {
+				t.Fatalf("run %d: %d sent, %v; want %d", i, n, err, want)
+			}
+		}
+		var got []string
+		for _, x := range rc.deliveries() {
+			_, _, ids := eventIDs(t, x.body)
+			got = append(got, ids...)
+		}
+		if len(got) != 3 || got[0] != "urn:uuid:501" || got[1] != "urn:uuid:502" || got[2] != "urn:uuid:503" {
+			t.Errorf("delivered %v", got)
+		}
+	})
+}

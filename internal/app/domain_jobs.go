@@ -9,6 +9,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/trace/recall"
+	"github.com/hallmark-platform/hallmark/internal/trace/subscribe"
 )
 
 // registerDomainJobs wires the domain packages' scheduled jobs and event
@@ -35,4 +36,7 @@ func registerDomainJobs(r *jobs.Runner, db *store.DB) {
 	// Recall proposals from nonconforming results; recall lights and
 	// reminders at 06:10.
 	recall.Register(r, db)
+	// EPCIS webhook subscriptions: due deliveries every subscribe.Tick,
+	// retried with the runner's backoff.
+	subscribe.Register(r, db, nil)
 }

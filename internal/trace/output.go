@@ -208,24 +208,41 @@ func QueryDocument(queryName string, events []any) map[string]any {
 
 // Collections the REST binding lets a client browse: the distinct values
 // stored, in order, a page at a time (after is the last value of the page
-// before).
-var collections = map[string]string{
-	"bizSteps":     `SELECT DISTINCT biz_step FROM epcis_events WHERE biz_step <> '' AND biz_step > ? ORDER BY biz_step LIMIT ?`,
-	"dispositions": `SELECT DISTINCT disposition FROM epcis_events WHERE disposition <> '' AND disposition > ? ORDER BY disposition LIMIT ?`,
-	"epcs": `SELECT t.uri FROM trace_nodes t WHERE t.uri > ? AND EXISTS (SELECT 1 FROM epcis_event_nodes n WHERE n.node = t.id AND n.role IN (1, 2, 3, 4, 5))
-		ORDER BY t.uri LIMIT ?`,
-	"readPoints":   `SELECT t.uri FROM trace_nodes t WHERE t.uri > ? AND EXISTS (SELECT 1 FROM epcis_event_nodes n WHERE n.node = t.id AND n.role = 12) ORDER BY t.uri LIMIT ?`,
-	"bizLocations": `SELECT t.uri FROM trace_nodes t WHERE t.uri > ? AND EXISTS (SELECT 1 FROM epcis_event_nodes n WHERE n.node = t.id AND n.role = 13) ORDER BY t.uri LIMIT ?`,
+// before). An owner other than "" sees only what its own events mention.
+var collections = map[string]struct{ column, roles string }{
+	"bizSteps":     {column: "biz_step"},
+	"dispositions": {column: "disposition"},
+	"epcs":         {roles: "1, 2, 3, 4, 5"},
+	"readPoints":   {roles: "12"},
+	"bizLocations": {roles: "13"},
 }
 
 // Collection lists a page of a collection's members; more reports whether
 // another page follows.
-func Collection(ctx context.Context, db *store.DB, name, after string, perPage int) (members []string, more bool, err error) {
-	q, ok := collections[name]
+func Collection(ctx context.Context, db *store.DB, name, owner, after string, perPage int) (members []string, more bool, err error) {
+	c, ok := collections[name]
 	if !ok {
 		return nil, false, errNotFound
 	}
-	rows, err := db.Query(ctx, q, after, perPage+1)
+	var q string
+	args := []any{after}
+	if c.column != "" {
+		q = `SELECT DISTINCT ` + c.column + ` FROM epcis_events WHERE ` + c.column + ` <> '' AND ` + c.column + ` > ?`
+		if owner != "" {
+			q += ` AND owner_id = ?`
+			args = append(args, owner)
+		}
+		q += ` ORDER BY ` + c.column + ` LIMIT ?`
+	} else {
+		q = `SELECT t.uri FROM trace_nodes t WHERE t.uri > ? AND EXISTS (SELECT 1 FROM epcis_event_nodes n`
+		if owner != "" {
+			q += ` JOIN epcis_events e ON e.seq = n.seq AND e.owner_id = ?`
+			args = append(args, owner)
+		}
+		q += ` WHERE n.node = t.id AND n.role IN (` + c.roles + `)) ORDER BY t.uri LIMIT ?`
+	}
+	args = append(args, perPage+1)
+	rows, err := db.Query(ctx, q, args...)
 	if err != nil {
 		return nil, false, err
 	}

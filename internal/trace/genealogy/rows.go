@@ -136,8 +136,8 @@ type rowEvent struct {
 	at                    int64
 	bizLocation           string
 	readPoint             string
-	body                  string
 	refs                  []tbRef
+	quantities            []storedQuantity
 	references            []string
 }
 
@@ -151,29 +151,50 @@ func (e *rowEvent) location() string {
 // quantity finds the lot in the event's quantity lists, under its canonical
 // URI or the EPC URN it was first given as, adding up repeated entries.
 func (e *rowEvent) quantity(uri, urn string) (float64, string, bool) {
-	var doc map[string]json.RawMessage
-	if json.Unmarshal([]byte(e.body), &doc) != nil {
-		return 0, "", false
-	}
 	total, unit, found := 0.0, "", false
-	for _, k := range []string{"quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"} {
-		var list []struct {
-			EPCClass string   `json:"epcClass"`
-			Quantity *float64 `json:"quantity"`
-			UOM      string   `json:"uom"`
-		}
-		if json.Unmarshal(doc[k], &list) != nil {
+	for _, q := range e.quantities {
+		if q.Quantity == nil || (q.EPCClass != uri && (urn == "" || q.EPCClass != urn)) {
 			continue
 		}
-		for _, q := range list {
-			if q.Quantity == nil || (q.EPCClass != uri && (urn == "" || q.EPCClass != urn)) {
-				continue
-			}
-			total += *q.Quantity
-			unit, found = q.UOM, true
-		}
+		total += *q.Quantity
+		unit, found = q.UOM, true
 	}
 	return total, unit, found
+}
+
+// storedQuantity is a quantity list entry as the stored event has it.
+type storedQuantity struct {
+	EPCClass string   `json:"epcClass"`
+	Quantity *float64 `json:"quantity"`
+	UOM      string   `json:"uom"`
+}
+
+// parseBody reads the quantity lists and business transactions of a stored
+// event. Business transactions come from the event rather than from
+// epcis_event_fields, whose key (name, value, seq) serves lookups by value,
+// not by event.
+func (e *rowEvent) parseBody(body string) {
+	var doc struct {
+		Quantity     []storedQuantity `json:"quantityList"`
+		Child        []storedQuantity `json:"childQuantityList"`
+		Input        []storedQuantity `json:"inputQuantityList"`
+		Output       []storedQuantity `json:"outputQuantityList"`
+		Transactions []struct {
+			Type  string `json:"type"`
+			Value string `json:"bizTransaction"`
+		} `json:"bizTransactionList"`
+	}
+	if json.Unmarshal([]byte(body), &doc) != nil {
+		return
+	}
+	e.quantities = slices.Concat(doc.Quantity, doc.Child, doc.Input, doc.Output)
+	for _, b := range doc.Transactions {
+		if b.Type != "" {
+			e.references = append(e.references, b.Type+":"+b.Value)
+		} else {
+			e.references = append(e.references, b.Value)
+		}
+	}
 }
 
 // loadEvents reads the events of seqs with their goods and references.
@@ -192,11 +213,13 @@ func loadEvents(ctx context.Context, db *store.DB, seqs []int64) (map[int64]*row
 			var seq int64
 			var e rowEvent
 			var bl, rp sql.NullString
-			if err := rows.Scan(&seq, &e.eventID, &e.typ, &e.bizStep, &e.at, &bl, &rp, &e.body); err != nil {
+			var body string
+			if err := rows.Scan(&seq, &e.eventID, &e.typ, &e.bizStep, &e.at, &bl, &rp, &body); err != nil {
 				rows.Close()
 				return nil, err
 			}
 			e.bizLocation, e.readPoint = bl.String, rp.String
+			e.parseBody(body)
 			out[seq] = &e
 		}
 		rows.Close()
@@ -212,24 +235,6 @@ func loadEvents(ctx context.Context, db *store.DB, seqs []int64) (map[int64]*row
 				}
 				if e := out[seq]; e != nil {
 					e.refs = append(e.refs, r)
-				}
-				return nil
-			}); err != nil {
-			return nil, err
-		}
-		if err := scanAll(ctx, db, `SELECT seq, name, value FROM epcis_event_fields WHERE name LIKE 'bizTransaction%' AND seq IN (`+in+`) ORDER BY seq, name, value`, part,
-			func(rows *sql.Rows) error {
-				var seq int64
-				var name, value string
-				if err := rows.Scan(&seq, &name, &value); err != nil {
-					return err
-				}
-				if e := out[seq]; e != nil {
-					typ := strings.TrimLeft(strings.TrimPrefix(name, "bizTransaction"), ":.")
-					if typ != "" {
-						value = typ + ":" + value
-					}
-					e.references = append(e.references, value)
 				}
 				return nil
 			}); err != nil {

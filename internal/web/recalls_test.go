@@ -47,10 +47,10 @@ func TestRecallAPIOpenConfirmClose(t *testing.T) {
 
 	// Refusals name the field.
 	for body, field := range map[string]string{
-		`{"epc":"` + lot + `","level":5,"reason":"x"}`:                               "level",
-		`{"epc":"not an epc","level":1,"reason":"x"}`:                                "epc",
+		`{"epc":"` + lot + `","level":5,"reason":"x"}`:                             "level",
+		`{"epc":"not an epc","level":1,"reason":"x"}`:                              "epc",
 		`{"epc":"urn:epc:class:lgtin:4012345.011111.NONE","level":1,"reason":"x"}`: "epc",
-		`{"epc":"` + lot + `","level":1,"reason":""}`:                                "reason",
+		`{"epc":"` + lot + `","level":1,"reason":""}`:                              "reason",
 	} {
 		resp := s.do(auth.RoleOfficer, "POST", "/api/v1/recalls", strings.NewReader(body), "application/json")
 		var p struct {

@@ -88,8 +88,19 @@ func TestDeadlinesAcrossHolidayLightRedWhenMissed(t *testing.T) {
 		if res.Recalls != 1 || res.Changed == 0 || res.Reminded == 0 {
 			t.Fatalf("first recompute %+v", res)
 		}
+		audits := func() int {
+			var n int
+			must(t, db.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE entity = 'recall_lights' AND entity_id = ?`, r.ID).Scan(&n))
+			return n
+		}
+		if audits() != 1 {
+			t.Errorf("%d audit records of the recompute", audits())
+		}
 		again, err := recall.Recompute(ctxAt(shanghai(2026, 10, 22, 6, 10)), db)
 		must(t, err)
+		if audits() != 1 {
+			t.Errorf("a recompute that changed nothing was audited")
+		}
 		if again.Reminded != 0 || again.Changed != 0 {
 			t.Errorf("second recompute %+v: reminders go once", again)
 		}

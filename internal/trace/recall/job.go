@@ -67,7 +67,7 @@ func Recompute(ctx context.Context, db *store.DB) (RecomputeResult, error) {
 			}
 			clock.lights(cal, now, r)
 			res.Recalls++
-			changed := 0
+			changed, reminded := 0, 0
 			for i := range r.Parties {
 				h := &r.Parties[i]
 				if h.Light != storedHolder[i] {
@@ -80,8 +80,9 @@ func Recompute(ctx context.Context, db *store.DB) (RecomputeResult, error) {
 				if err != nil {
 					return err
 				}
-				res.Reminded += n
+				reminded += n
 			}
+			res.Reminded += reminded
 			if r.Light != stored {
 				changed++
 				if _, err := tx.Exec(ctx, `UPDATE recalls SET light = ?, light_at = ? WHERE id = ?`, r.Light, now.UnixMilli(), r.ID); err != nil {
@@ -92,11 +93,11 @@ func Recompute(ctx context.Context, db *store.DB) (RecomputeResult, error) {
 				}
 			}
 			res.Changed += changed
-			if changed == 0 {
+			if changed == 0 && reminded == 0 {
 				return nil
 			}
 			return audit.Write(ctx, tx, audit.Entry{Action: "recompute", Entity: "recall_lights", EntityID: r.ID,
-				RegionCode: r.RegionCode, Before: stored, After: r.Light})
+				RegionCode: r.RegionCode, Before: stored, After: map[string]any{"light": r.Light, "reminded": reminded}})
 		})
 		if err != nil {
 			return res, err

@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/hallmark-platform/hallmark/internal/blob"
+	"github.com/hallmark-platform/hallmark/internal/trace/ledger"
 	"github.com/hallmark-platform/hallmark/internal/workday"
 )
 
@@ -120,3 +121,6 @@ type ReviewInput struct {
 
 // shanghai is the zone times are written in.
 var shanghai = workday.Shanghai
+
+// UnitText is the lot's unit in lang, for pages.
+func (l Lot) UnitText(lang string) string { return ledger.UnitLabel(l.Unit, lang) }

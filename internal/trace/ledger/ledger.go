@@ -19,6 +19,7 @@ package ledger
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 
 	"github.com/hallmark-platform/hallmark/internal/blob"
 )
@@ -215,4 +216,19 @@ func (in SaleInput) common() input {
 		productName: in.ProductName, gtin: in.GTIN, spec: in.Spec, lot: in.Lot, quantity: in.Quantity, unit: in.Unit,
 		productionDate: in.ProductionDate, shelfLife: in.ShelfLife, shelfLifeUnit: in.ShelfLifeUnit, date: in.SaleDate,
 		testReportNo: in.TestReportNo, certNo: in.CertNo, invoiceNo: in.InvoiceNo, note: in.Note, files: in.Files}
+}
+
+// UnitText is the entry's unit in lang, for pages.
+func (e Entry) UnitText(lang string) string { return UnitLabel(e.Unit, lang) }
+
+// ShelfLifeText is the entry's shelf life in lang ("" without one).
+func (e Entry) ShelfLifeText(lang string) string {
+	if e.ShelfLife == 0 {
+		return ""
+	}
+	sep := ""
+	if strings.HasPrefix(lang, "en") {
+		sep = " "
+	}
+	return strconv.Itoa(e.ShelfLife) + sep + ShelfLifeLabel(e.ShelfLifeUnit, lang)
 }

@@ -10,6 +10,9 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/plan"
 	"github.com/hallmark-platform/hallmark/internal/registry"
+	"github.com/hallmark-platform/hallmark/internal/store"
+	"github.com/hallmark-platform/hallmark/internal/trace"
+	"github.com/hallmark-platform/hallmark/internal/trace/genealogy"
 )
 
 // cmdGen fills a database with synthetic data for benchmarks. The same seed
@@ -19,12 +22,13 @@ func cmdGen(ctx context.Context, args []string, out, errOut io.Writer) error {
 	n := fs.Int("enterprises", 0, "how many synthetic enterprises to add")
 	tasks := fs.Int("tasks", 0, "add a published plan with this many tasks (with owners, deadlines and progress)")
 	region := fs.String("region", "152923", "region of the generated plan")
+	lots := fs.Int("trace-lots", 0, "add a supply network (farms, processors, distributors, retailers) with this many harvest lots, about ten EPCIS events each")
 	seed := fs.Int64("seed", 1, "random seed")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *n <= 0 && *tasks <= 0 {
-		fmt.Fprintln(errOut, "hallmark gen: say how much to generate, e.g. --enterprises 100000 or --tasks 10000")
+	if *n <= 0 && *tasks <= 0 && *lots <= 0 {
+		fmt.Fprintln(errOut, "hallmark gen: say how much to generate, e.g. --enterprises 100000, --tasks 10000 or --trace-lots 1000000")
 		return errUsage
 	}
 	ctx = audit.WithActor(ctx, audit.Actor{ID: "gen", Name: "hallmark gen"})
@@ -33,6 +37,14 @@ func cmdGen(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return err
 	}
 	defer d.Close()
+	if *lots > 0 {
+		if err := genTrace(ctx, d, out, *lots, *seed); err != nil {
+			return err
+		}
+		if *n <= 0 && *tasks <= 0 {
+			return nil
+		}
+	}
 	if *tasks > 0 {
 		start := time.Now()
 		id, err := plan.GeneratePlan(ctx, d, *region, *tasks, *seed)
@@ -68,5 +80,31 @@ func cmdGen(ctx context.Context, args []string, out, errOut io.Writer) error {
 	}
 	fmt.Fprintf(out, "generated %d enterprises in %s (%d in the database)\n", after-before,
 		time.Since(start).Round(time.Millisecond), after)
+	return nil
+}
+
+// genTrace captures a generated supply network through the EPCIS capture
+// path, one 1,000-event document at a time, reporting progress.
+func genTrace(ctx context.Context, d *store.DB, out io.Writer, lots int, seed int64) error {
+	start := time.Now()
+	events, docs := 0, 0
+	err := genealogy.GenerateNetwork(genealogy.NetworkSpec{Lots: lots, Seed: seed}, func(doc []byte) error {
+		n, err := trace.CaptureJSON(ctx, d, doc, "")
+		if err != nil {
+			return err
+		}
+		events += n
+		docs++
+		if docs%1000 == 0 {
+			fmt.Fprintf(out, "%d events captured (%.0f/s)\n", events, float64(events)/time.Since(start).Seconds())
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	fmt.Fprintf(out, "generated a supply network of %d harvest lots: %d events in %s (%.0f events/s)\n",
+		lots, events, took.Round(time.Millisecond), float64(events)/took.Seconds())
 	return nil
 }

@@ -47,6 +47,7 @@ func (s *Server) registerRoutes() {
 	s.registerEPCISRoutes()
 	s.registerEPCISQueryRoutes()
 	s.registerDigitalLinkRoutes()
+	s.registerTraceRoutes()
 	s.registerRecallRoutes()
 }
 
@@ -71,6 +72,7 @@ var nav = []struct {
 	{"nav.enterprises", "/enterprises", auth.PermRegistryRead},
 	{"nav.licences", "/licences", auth.PermRegistryRead},
 	{"nav.products", "/products", auth.PermRegistryRead},
+	{"nav.trace", "/trace", auth.PermTraceGraph},
 	{"nav.recalls", "/recalls", auth.PermTraceRead},
 	{"nav.users", "/admin/users", auth.PermUserAdmin},
 	{"nav.departments", "/admin/departments", auth.PermDepartmentWrite},

@@ -49,6 +49,8 @@ func (s *Server) registerRoutes() {
 	s.registerDigitalLinkRoutes()
 	s.registerTraceRoutes()
 	s.registerRecallRoutes()
+	s.registerLedgerRoutes()
+	s.registerFilingRoutes()
 }
 
 // navItem is one entry of the role's navigation.
@@ -74,6 +76,9 @@ var nav = []struct {
 	{"nav.products", "/products", auth.PermRegistryRead},
 	{"nav.trace", "/trace", auth.PermTraceGraph},
 	{"nav.recalls", "/recalls", auth.PermTraceRead},
+	{"nav.incoming", "/ledger/incoming", auth.PermTraceRead},
+	{"nav.sales", "/ledger/sales", auth.PermTraceRead},
+	{"nav.filings", "/filings", auth.PermTraceRead},
 	{"nav.users", "/admin/users", auth.PermUserAdmin},
 	{"nav.departments", "/admin/departments", auth.PermDepartmentWrite},
 	{"nav.calendar", "/admin/calendar", auth.PermCalendarWrite},

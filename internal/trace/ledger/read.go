@@ -83,8 +83,8 @@ func Get(ctx context.Context, q store.Queryer, who *auth.User, id string) (*Entr
 	return e, rows.Err()
 }
 
-// Filter selects entries of one kind. Q matches the start of a product,
-// party or lot, or a GTIN or USCC; From and To bound the entry's date
+// Filter selects entries of one kind. Q is found in the product's, the
+// party's or the lot's name, or equals a GTIN or USCC; From and To bound the entry's date
 // (YYYY-MM-DD, both included); EnterpriseID narrows an officer's list to
 // one enterprise; LotID to one lot.
 type Filter struct {
@@ -137,7 +137,7 @@ func (f Filter) where(who *auth.User) (string, []any, error) {
 		return "", nil, err
 	}
 	if q := clean(f.Q); q != "" {
-		like := likePrefix(q)
+		like := likeContains(q)
 		conds = append(conds, `(l.product_name LIKE ? ESCAPE '\' OR l.party_name LIKE ? ESCAPE '\' OR l.lot LIKE ? ESCAPE '\'
 			OR l.gtin = ? OR l.party_uscc = ?)`)
 		args = append(args, like, like, like, code(q), code(q))
@@ -145,9 +145,9 @@ func (f Filter) where(who *auth.User) (string, []any, error) {
 	return " WHERE " + strings.Join(conds, " AND "), args, nil
 }
 
-// likePrefix is a LIKE pattern matching text that starts with s… or holds
-// it: short product names are searched anywhere in the name.
-func likePrefix(s string) string {
+// likeContains is a LIKE pattern matching text that holds s anywhere:
+// short Chinese product names are searched inside longer ones.
+func likeContains(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(s) + "%"
 }

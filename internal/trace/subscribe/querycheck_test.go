@@ -62,10 +62,10 @@ func TestCheckQueryRefusesInvalidConformanceQueries(t *testing.T) {
 }
 
 // GS1's example of a valid query passes the query schema. Whether the store
-// can run it is trace.ParseQuery's verdict, which CheckQuery adds: this
-// file's quantity bounds (GE_quantity, LT_quantity) and its GLN
-// 9521141123452, whose check digit should be 4, are beyond what it accepts
-// as this is written.
+// can run it is trace.ParseQuery's verdict, which CheckQuery adds; the
+// quantity bounds it uses (GE_quantity, LT_quantity) are not among the
+// parameters ParseQuery implements as this is written. (Its GLN
+// 9521141123452 also carries a wrong check digit: 4 would be right.)
 func TestSchemaAcceptsConformanceQuery(t *testing.T) {
 	t.Parallel()
 	for _, f := range conformance.Files(t, "openepcis-test-resources/JSON/Query/Queries/*.json") {

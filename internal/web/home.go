@@ -8,6 +8,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/notify"
 	"github.com/hallmark-platform/hallmark/internal/plan"
 	"github.com/hallmark-platform/hallmark/internal/registry"
+	"github.com/hallmark-platform/hallmark/internal/trace/recall"
 )
 
 // figure is one number on a home page, linking to the list behind it.
@@ -50,6 +51,16 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 			count("home.key_commodities", "/products?key_commodity=1", "", nKey, e5),
 		} {
 			if e != nil && err == nil {
+				err = e
+			}
+		}
+		if u.Can(auth.PermRecallWrite) {
+			// The office sees recalls under way and those whose clock ran out.
+			open, overdue, e := recall.DashboardFigures(ctx, s.db)
+			if e == nil {
+				figs = append(figs, figure{Key: "home.recalls_open", N: open, Href: "/recalls?status=open", Class: "warn"},
+					figure{Key: "home.recalls_overdue", N: overdue, Href: "/recalls?status=open&light=red", Class: "bad"})
+			} else if err == nil {
 				err = e
 			}
 		}

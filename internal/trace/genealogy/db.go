@@ -51,7 +51,7 @@ func (s dbSource) hops(ctx context.Context, dir Direction, nodes []int64, w wind
 	var out []hop
 	for start := 0; start < len(nodes); start += chunk {
 		part := nodes[start:min(start+chunk, len(nodes))]
-		q, args := tierQuery(dir, part, w, bound)
+		q, args := tierQuery(s.db.Dialect, dir, part, w, bound)
 		rows, err := s.db.Query(ctx, q, args...)
 		if err != nil {
 			return nil, err
@@ -77,8 +77,7 @@ func (s dbSource) hops(ctx context.Context, dir Direction, nodes []int64, w wind
 }
 
 // tierQuery builds the statement for one chunk of a tier.
-func tierQuery(dir Direction, nodes []int64, w window, bound int64) (string, []any) {
-	in := placeholders(len(nodes))
+func tierQuery(d store.Dialect, dir Direction, nodes []int64, w window, bound int64) (string, []any) {
 	var args []any
 	// cond adds the time conditions shared by every branch.
 	cond := func(b *strings.Builder) {
@@ -100,18 +99,27 @@ func tierQuery(dir Direction, nodes []int64, w window, bound int64) (string, []a
 	}
 	var b strings.Builder
 	if dir == Downstream {
-		b.WriteString(`SELECT ` + edgeCols + `, 0 FROM trace_edges t JOIN epcis_events e ON e.seq = t.seq WHERE t.src IN (` + in + `) AND t.kind IN (1, 2, 3)`)
-		args = appendIDs(args, nodes)
+		b.WriteString(`SELECT ` + edgeCols + `, 0 FROM trace_edges t JOIN epcis_events e ON e.seq = t.seq WHERE ` + in(d, "t.src", nodes, &args) + ` AND t.kind IN (1, 2, 3)`)
 		cond(&b)
 		return b.String(), args
 	}
-	b.WriteString(`SELECT ` + edgeCols + `, 0 FROM trace_edges t JOIN epcis_events e ON e.seq = t.seq WHERE t.dst IN (` + in + `) AND t.kind IN (1, 2, 4)`)
-	args = appendIDs(args, nodes)
+	b.WriteString(`SELECT ` + edgeCols + `, 0 FROM trace_edges t JOIN epcis_events e ON e.seq = t.seq WHERE ` + in(d, "t.dst", nodes, &args) + ` AND t.kind IN (1, 2, 4)`)
 	cond(&b)
-	b.WriteString(` UNION ALL SELECT ` + edgeCols + `, 1 FROM trace_edges t JOIN epcis_events e ON e.seq = t.seq WHERE t.src IN (` + in + `) AND t.kind = 2`)
-	args = appendIDs(args, nodes)
+	b.WriteString(` UNION ALL SELECT ` + edgeCols + `, 1 FROM trace_edges t JOIN epcis_events e ON e.seq = t.seq WHERE ` + in(d, "t.src", nodes, &args) + ` AND t.kind = 2`)
 	cond(&b)
 	return b.String(), args
+}
+
+// in is the condition "col is one of ids", adding its arguments: an IN list
+// on SQLite, = ANY(array) on PostgreSQL, where one statement text for every
+// number of IDs lets the driver prepare it once per connection.
+func in(d store.Dialect, col string, ids []int64, args *[]any) string {
+	if d == store.Postgres {
+		*args = append(*args, ids)
+		return col + " = ANY(?)"
+	}
+	*args = appendIDs(*args, ids)
+	return col + " IN (" + placeholders(len(ids)) + ")"
 }
 
 func appendIDs(args []any, ids []int64) []any {
@@ -189,8 +197,9 @@ func resolve(ctx context.Context, db *store.DB, res *Result) error {
 	ids := res.IDs()
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
+		var args []any
 		rows, err := db.Query(ctx, `SELECT n.id, n.uri, CASE WHEN EXISTS (SELECT 1 FROM epcis_event_nodes x
-			WHERE x.node = n.id AND x.role BETWEEN 1 AND 9) THEN 1 ELSE 0 END FROM trace_nodes n WHERE n.id IN (`+placeholders(len(part))+`)`, appendIDs(nil, part)...)
+			WHERE x.node = n.id AND x.role BETWEEN 1 AND 9) THEN 1 ELSE 0 END FROM trace_nodes n WHERE `+in(db.Dialect, "n.id", part, &args), args...)
 		if err != nil {
 			return err
 		}

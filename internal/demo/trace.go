@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/codes"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/trace"
+	"github.com/hallmark-platform/hallmark/internal/trace/recall"
 	"github.com/hallmark-platform/hallmark/internal/trace/schema"
 )
 
@@ -188,6 +190,40 @@ func loadTrace(ctx context.Context, db *store.DB, now time.Time) error {
 		}
 		if _, err := trace.Capture(ctx, db, normalise(doc), trace.Options{Owner: owner}); err != nil {
 			return fmt.Errorf("demo trace events of %s: %w", owner, err)
+		}
+	}
+	return loadRecall(ctx, db, now, shops[0])
+}
+
+// loadRecall opens the market supervision bureau's level-2 recall of the
+// yoghurt lot three days ago; the first supermarket has taken its stock off
+// the shelves, the others have yet to confirm.
+func loadRecall(ctx context.Context, db *store.DB, now time.Time, shop party) error {
+	officer, err := auth.UserByUsername(ctx, db, "officer-scj")
+	if err != nil {
+		return fmt.Errorf("demo recall officer: %w", err)
+	}
+	opened := now.Add(-72 * time.Hour)
+	at := func(t time.Time) context.Context { return recall.WithClock(ctx, func() time.Time { return t }) }
+	r, err := recall.Open(at(opened), db, officer, recall.OpenInput{EPC: RecalledLot, Level: 2,
+		Reason: "抽检发现该批次酸奶菌落总数不合格（GB 19302-2010），责令召回。"})
+	if err != nil {
+		return fmt.Errorf("demo recall: %w", err)
+	}
+	full, err := recall.Get(at(opened), db, officer, r.ID)
+	if err != nil {
+		return err
+	}
+	for _, h := range full.Parties {
+		if h.EnterpriseID != shop.id {
+			continue
+		}
+		qty := 600.0
+		_, err := recall.Confirm(at(opened.Add(20*time.Hour)), db, officer, r.ID, recall.ConfirmInput{
+			HolderID: h.ID, Lot: RecalledLot, Action: recall.ActionRemoved, Quantity: &qty, UOM: "H87",
+			Note: "已全部下架封存，等待退回。", Complete: true})
+		if err != nil {
+			return fmt.Errorf("demo recall confirmation: %w", err)
 		}
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/store/storetest"
 	"github.com/hallmark-platform/hallmark/internal/trace"
 	"github.com/hallmark-platform/hallmark/internal/trace/genealogy"
+	"github.com/hallmark-platform/hallmark/internal/trace/recall"
 )
 
 // The demo's supply chains trace: the recalled yoghurt lot goes forward to
@@ -34,6 +35,10 @@ func TestDemoSupplyChains(t *testing.T) {
 		// lot's only extra buyer is shop 2, already counted).
 		if len(holders) != 4 {
 			t.Fatalf("forward trace reaches %d enterprises, want the trader, two shops and a restaurant: %v", len(holders), holders)
+		}
+		st, err := recall.StateOfLot(ctx, db, demo.RecalledLot)
+		if err != nil || st == nil || st.Level != 2 {
+			t.Fatalf("the demo's recalled lot has no open level-2 recall: %+v, %v", st, err)
 		}
 		back, err := genealogy.Backward(ctx, db, []int64{ids[demo.RecalledLot]}, genealogy.Options{})
 		if err != nil {

@@ -317,3 +317,35 @@ func TestUnpackedPalletDoesNotCarryTheLot(t *testing.T) {
 		}
 	})
 }
+
+// Quantity parameters compare any element of the quantity lists.
+func TestQuantityParameters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		doc := readDoc(t, conformance.Files(t, "epcis/JSON/Example_9.6.4-TransformationEvent.jsonld")[0])
+		if _, err := trace.Capture(ctx, db, doc, trace.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		count := func(k, v string) int {
+			q, err := trace.ParseQuery(url.Values{k: {v}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := q.Run(ctx, db, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(p.Events)
+		}
+		// The example's inputs have quantities 10, 30 and 220.
+		for _, c := range []struct{ k, v string }{{"GE_quantity", "220"}, {"GT_quantity", "220"}, {"EQ_quantity", "30"}, {"LT_quantity", "10"}, {"LE_quantity", "10"}} {
+			want := map[string]int{"GE_quantity": 1, "GT_quantity": 0, "EQ_quantity": 1, "LT_quantity": 0, "LE_quantity": 1}[c.k]
+			if got := count(c.k, c.v); got != want {
+				t.Errorf("%s=%s: %d events, want %d", c.k, c.v, got, want)
+			}
+		}
+		if _, err := trace.ParseQuery(url.Values{"GE_quantity": {"lots"}}); err == nil {
+			t.Error("a quantity that is not a number was accepted")
+		}
+	})
+}

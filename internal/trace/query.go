@@ -196,6 +196,15 @@ func ParseQuery(params url.Values) (*Query, error) {
 			q.field("errorReason", norm)
 		case k == "EQ_correctiveEventID":
 			q.field("correctiveEventID", vs)
+		case k == "EQ_quantity", k == "GT_quantity", k == "GE_quantity", k == "LT_quantity", k == "LE_quantity":
+			n, err := strconv.ParseFloat(vs[0], 64)
+			if err != nil || len(vs) > 1 {
+				return nil, badParam(k, "rule.epcis.query.number", raw)
+			}
+			op := map[string]string{"EQ": "=", "GT": ">", "GE": ">=", "LT": "<", "LE": "<="}[k[:2]]
+			// Any quantity element of the event's quantity lists.
+			q.where = append(q.where, "EXISTS (SELECT 1 FROM epcis_event_nodes qn WHERE qn.seq = e.seq AND qn.role IN (6, 7, 8, 9) AND qn.qty "+op+" ?)")
+			q.args = append(q.args, n)
 		case k == "EXISTS_errorDeclaration":
 			q.where = append(q.where, "e.error_time IS NOT NULL")
 		case k == "EQ_eventID":

@@ -113,7 +113,7 @@ func storeEvents(ctx context.Context, tx *store.Tx, evs []*event, job *Job, sing
 			k := [2]int64{nodeID[r.uri], int64(r.role)}
 			if !seen[k] {
 				seen[k] = true
-				nodeRows = append(nodeRows, k[0], k[1], seq)
+				nodeRows = append(nodeRows, k[0], k[1], seq, r.qty)
 			}
 		}
 		seenField := map[field]bool{}
@@ -136,7 +136,7 @@ func storeEvents(ctx context.Context, tx *store.Tx, evs []*event, job *Job, sing
 		disposition, read_point, biz_location, transformation_id, error_time, error_reason, capture_id, owner_id, body) VALUES `, 17, chunkEvents, evRows); err != nil {
 		return 0, err
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO epcis_event_nodes (node, role, seq) VALUES `, 3, chunkNodes, nodeRows); err != nil {
+	if err := insertRows(ctx, tx, `INSERT INTO epcis_event_nodes (node, role, seq, qty) VALUES `, 4, chunkNodes, nodeRows); err != nil {
 		return 0, err
 	}
 	if err := insertRows(ctx, tx, `INSERT INTO epcis_event_fields (seq, name, value) VALUES `, 3, chunkNodes, fieldRows); err != nil {

@@ -53,11 +53,13 @@ CREATE INDEX epcis_events_record ON epcis_events(record_time);
 CREATE INDEX epcis_events_step ON epcis_events(biz_step, event_time);
 CREATE INDEX epcis_events_owner ON epcis_events(owner_id, record_time);
 
--- Which node an event mentions and in which role (see trace.Role).
+-- Which node an event mentions and in which role (see trace.Role); qty is
+-- the quantity of a class in a quantity list.
 CREATE TABLE epcis_event_nodes (
     node BIGINT NOT NULL,
     role SMALLINT NOT NULL,
     seq  BIGINT NOT NULL,
+    qty  DOUBLE PRECISION,
     PRIMARY KEY (node, role, seq)
 );
 CREATE INDEX epcis_event_nodes_seq ON epcis_event_nodes(seq);

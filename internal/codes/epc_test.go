@@ -11,28 +11,8 @@ import (
 	"testing"
 
 	"github.com/hallmark-platform/hallmark/internal/codes"
+	"github.com/hallmark-platform/hallmark/internal/conformance"
 )
-
-// conformanceDir finds shared/conformance beside the checkout, walking up
-// from the package directory; the tests fail without it.
-func conformanceDir(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		c := filepath.Join(dir, "..", "shared", "conformance")
-		if fi, err := os.Stat(c); err == nil && fi.IsDir() {
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("../shared/conformance not found above the package directory")
-		}
-		dir = parent
-	}
-}
 
 // The worked examples of research/traceability.md §3.2, each confirmed there
 // by a cited test, README or event-hash pre-hash string.
@@ -428,7 +408,7 @@ func collectIdentifiers(v any, key string, out *[]string) {
 // canonical form is a fixed point.
 func TestCanonicalIDOnEPCISExamples(t *testing.T) {
 	t.Parallel()
-	root := filepath.Join(conformanceDir(t), "epcis", "JSON")
+	root := filepath.Join(conformance.Dir(t), "epcis", "JSON")
 	var ids []string
 	files := 0
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -485,7 +465,7 @@ func TestCanonicalIDOnEPCISExamples(t *testing.T) {
 // string; CanonicalID gives the same set.
 func TestCanonicalIDMatchesEventHashNormaliser(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join(conformanceDir(t), "epcis-event-hash")
+	dir := filepath.Join(conformance.Dir(t), "epcis-event-hash")
 	data, err := os.ReadFile(filepath.Join(dir, "epclist_normalisation.jsonld"))
 	if err != nil {
 		t.Fatal(err)

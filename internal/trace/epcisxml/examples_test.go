@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hallmark-platform/hallmark/internal/conformance"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
 )
 
@@ -80,7 +81,7 @@ func xmlFiles(t *testing.T, dir string) []string {
 // events; the others (capture jobs, master data documents) are refused as
 // not being one.
 func TestGS1XMLExamplesDecode(t *testing.T) {
-	dir := filepath.Join(conformanceDir(t), "epcis", "XML")
+	dir := filepath.Join(conformance.Dir(t), "epcis", "XML")
 	docs := 0
 	for _, p := range xmlFiles(t, dir) {
 		rel, _ := filepath.Rel(dir, p)
@@ -114,7 +115,7 @@ func TestGS1XMLExamplesDecode(t *testing.T) {
 // The event-hash vectors' XML inputs decode with one event per line of the
 // expected pre-hash strings.
 func TestEventHashXMLDecode(t *testing.T) {
-	dir := filepath.Join(conformanceDir(t), "epcis-event-hash")
+	dir := filepath.Join(conformance.Dir(t), "epcis-event-hash")
 	for _, p := range xmlFiles(t, dir) {
 		t.Run(filepath.Base(p), func(t *testing.T) {
 			got, err := decodeFile(t, p)

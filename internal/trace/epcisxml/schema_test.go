@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -13,6 +12,9 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+
+	"github.com/hallmark-platform/hallmark/internal/conformance"
+	"github.com/hallmark-platform/hallmark/internal/trace/schema"
 )
 
 var english = message.NewPrinter(language.English)
@@ -24,7 +26,7 @@ const schemaURL = "https://ref.gs1.org/standards/epcis/2.0.0/EPCIS-JSON-Schema.j
 // such as "bizStep": "transforming" passes.
 func epcisSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	f, err := os.Open(filepath.Join(conformanceDir(t), "epcis", "EPCIS-JSON-Schema.json"))
+	f, err := os.Open(filepath.Join(conformance.Dir(t), "epcis", "EPCIS-JSON-Schema.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +38,7 @@ func epcisSchema(t *testing.T) *jsonschema.Schema {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft7)
 	c.AssertFormat()
-	c.UseRegexpEngine(lookaheadRegexp)
+	c.UseRegexpEngine(schema.Regexp)
 	if err := c.AddResource(schemaURL, doc); err != nil {
 		t.Fatal(err)
 	}
@@ -46,28 +48,6 @@ func epcisSchema(t *testing.T) *jsonschema.Schema {
 	}
 	return s
 }
-
-// lookaheadRegexp compiles the schema's patterns with Go's regexp, which
-// lacks the negative lookahead the schema uses for "not a standard CBV URI":
-// a pattern "^(?!(X))" matches exactly when "^(?:X)" does not.
-func lookaheadRegexp(p string) (jsonschema.Regexp, error) {
-	if inner, ok := strings.CutPrefix(p, "^(?!"); ok && strings.HasSuffix(inner, ")") {
-		re, err := regexp.Compile("^(?:" + strings.TrimSuffix(inner, ")") + ")")
-		if err != nil {
-			return nil, err
-		}
-		return notMatching{p, re}, nil
-	}
-	return regexp.Compile(p)
-}
-
-type notMatching struct {
-	src string
-	re  *regexp.Regexp
-}
-
-func (n notMatching) MatchString(s string) bool { return !n.re.MatchString(s) }
-func (n notMatching) String() string            { return n.src }
 
 // schemaProblems lists the deepest failing locations of a validation, one
 // "pointer: message" line each.
@@ -112,7 +92,7 @@ func schemaProblems(err error) []string {
 // JSON fail.
 func TestSchemaSetup(t *testing.T) {
 	s := epcisSchema(t)
-	base := filepath.Join(conformanceDir(t), "epcis")
+	base := filepath.Join(conformance.Dir(t), "epcis")
 	n := 0
 	err := filepath.WalkDir(filepath.Join(base, "JSON"), func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".jsonld") {
@@ -177,7 +157,7 @@ func asList(v any) []any {
 // except the listed ones, which fail for the listed reason only.
 func TestDecodedXMLValidates(t *testing.T) {
 	s := epcisSchema(t)
-	base := conformanceDir(t)
+	base := conformance.Dir(t)
 	files := append(xmlFiles(t, filepath.Join(base, "epcis", "XML")), xmlFiles(t, filepath.Join(base, "epcis-event-hash"))...)
 	checked := 0
 	for _, p := range files {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hallmark-platform/hallmark/internal/conformance"
 )
 
 // A twin is an XML example and the JSON-LD example(s) GS1 wrote of the same
@@ -142,7 +144,7 @@ func checkTwin(t *testing.T, xmlPath string, jsonPaths []string, doubled bool, k
 }
 
 func TestGS1Twins(t *testing.T) {
-	base := filepath.Join(conformanceDir(t), "epcis")
+	base := filepath.Join(conformance.Dir(t), "epcis")
 	listed := map[string]bool{}
 	for _, tw := range gs1Twins {
 		listed[tw.xml] = true
@@ -167,7 +169,7 @@ func TestGS1Twins(t *testing.T) {
 // The event-hash vectors' XML and JSON-LD twins describe the same events
 // and must hash alike, so they must decode to the same events, exactly.
 func TestEventHashTwins(t *testing.T) {
-	dir := filepath.Join(conformanceDir(t), "epcis-event-hash")
+	dir := filepath.Join(conformance.Dir(t), "epcis-event-hash")
 	pairs := 0
 	for _, p := range xmlFiles(t, dir) {
 		j := strings.TrimSuffix(p, ".xml") + ".jsonld"

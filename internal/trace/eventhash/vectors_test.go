@@ -12,31 +12,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hallmark-platform/hallmark/internal/conformance"
 	"github.com/hallmark-platform/hallmark/internal/trace/epcisxml"
 )
 
-// conformanceDir finds shared/conformance beside the checkout by walking up
-// from the package directory. The material is part of the test: missing it
-// is a failure, not a skip.
-func conformanceDir(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		cand := filepath.Join(d, "..", "shared", "conformance")
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return filepath.Clean(cand)
-		}
-		if filepath.Dir(d) == d {
-			t.Fatalf("shared/conformance not found above %s", dir)
-		}
-	}
-}
-
 func vectorDir(t testing.TB) string {
-	return filepath.Join(conformanceDir(t), "epcis-event-hash")
+	return filepath.Join(conformance.Dir(t), "epcis-event-hash")
 }
 
 // brokenPreHashes are lines of the upstream .prehashes files that are not

@@ -25,8 +25,8 @@ type party struct {
 	id, uscc, name string
 }
 
-func (p party) uri() string   { return trace.PartyURI(p.uscc) }
-func (p party) place() string { return trace.PlaceURI(p.uscc) }
+func (p party) uri() string   { return trace.PartyURI(p.uscc, "") }
+func (p party) place() string { return trace.LocationURI(p.uscc) }
 
 // RecalledLot is the yoghurt lot the demo recalls; the testing system's
 // demo round finds it nonconforming.
@@ -148,8 +148,8 @@ func loadTrace(ctx context.Context, db *store.DB, now time.Time) error {
 	// it to the meat or the dairy processor.
 	var meatIn, dairyIn []map[string]any
 	for i, co := range coops {
-		animals := trace.LotURI(co.uscc, "LIVESTOCK", fmt.Sprintf("H%s-%d", stamp, i+1))
-		milk := trace.LotURI(co.uscc, "CAMELMILK", fmt.Sprintf("M%s-%d", stamp, i+1))
+		animals := mustLot(co.uscc, "", "LIVESTOCK", fmt.Sprintf("H%s-%d", stamp, i+1))
+		milk := mustLot(co.uscc, "", "CAMELMILK", fmt.Sprintf("M%s-%d", stamp, i+1))
 		c.add(co, epcisEvent("ObjectEvent", day(42, 8), map[string]any{"action": "ADD", "bizStep": "commissioning", "disposition": "active",
 			"bizLocation": map[string]any{"id": co.place()}, "quantityList": []any{qty(animals, float64(8+4*i), "H87"), qty(milk, float64(600+150*i), "LTR")}}))
 		c.ship(co, meat[0], day(40-i, 7), fmt.Sprintf("L%s%d", stamp, i), qty(animals, float64(8+4*i), "H87"))
@@ -160,12 +160,12 @@ func loadTrace(ctx context.Context, db *store.DB, now time.Time) error {
 
 	// Processing: all three herds into one lot of dried meat; the milk
 	// into two yoghurt lots, the second of which is recalled.
-	beef := trace.LotDL(gtinOf(meat[0], 1), "GR"+stamp)
+	beef := mustLot("", gtinOf(meat[0], 1), "", "GR"+stamp)
 	c.add(meat[0], epcisEvent("TransformationEvent", day(36, 9), map[string]any{"bizStep": "creating_class_instance", "disposition": "active",
 		"bizLocation": map[string]any{"id": meat[0].place()}, "inputQuantityList": toList(meatIn),
 		"outputQuantityList": []any{qty(beef, 640, "KGM")}}))
-	yoghurtA := trace.LotDL(gtinOf(dairy[0], 2), "SN"+stamp+"A")
-	yoghurtB := trace.LotDL(gtinOf(dairy[0], 2), "SN"+stamp+"B")
+	yoghurtA := mustLot("", gtinOf(dairy[0], 2), "", "SN"+stamp+"A")
+	yoghurtB := mustLot("", gtinOf(dairy[0], 2), "", "SN"+stamp+"B")
 	RecalledLot = yoghurtB
 	c.add(dairy[0], epcisEvent("TransformationEvent", day(37, 10), map[string]any{"bizStep": "creating_class_instance", "disposition": "active",
 		"bizLocation": map[string]any{"id": dairy[0].place()}, "inputQuantityList": toList(dairyIn[:2]),
@@ -249,4 +249,13 @@ func normalise(doc map[string]any) map[string]any {
 		panic(err)
 	}
 	return m
+}
+
+// mustLot mints a lot identifier from values the demo chose valid.
+func mustLot(owner, gtin, product, lot string) string {
+	u, err := trace.LotURI(owner, gtin, product, lot)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }

@@ -53,9 +53,14 @@ func TestDemoSupplyChains(t *testing.T) {
 func partiesOf(r *genealogy.Result) map[string]bool {
 	out := map[string]bool{}
 	for _, n := range r.Nodes {
-		if n.Party && trace.USCCOfParty(n.URI) != "" {
-			out[trace.USCCOfParty(n.URI)] = true
+		if n.Party && usccOf(n.URI) != "" {
+			out[usccOf(n.URI)] = true
 		}
 	}
 	return out
+}
+
+func usccOf(uri string) string {
+	u, _ := trace.USCCOf(uri)
+	return u
 }

@@ -22,10 +22,10 @@ func shippingDocument(batch, n int) []byte {
 		evs[i] = map[string]any{
 			"type": "ObjectEvent", "eventTime": fmt.Sprintf("2026-10-%02dT%02d:%02d:00+08:00", 1+i%28, i%24, i%60),
 			"eventTimeZoneOffset": "+08:00", "action": "OBSERVE", "bizStep": "shipping", "disposition": "in_transit",
-			"readPoint":          map[string]any{"id": trace.PlaceURI(fmt.Sprintf("91152923MA%08d", i%97))},
-			"quantityList":       []any{map[string]any{"epcClass": trace.LotDL(gtin, fmt.Sprintf("B%d-%d", batch, i)), "quantity": 12, "uom": "KGM"}},
-			"sourceList":         []any{map[string]any{"type": "owning_party", "source": trace.PartyURI(fmt.Sprintf("91152923MA%08d", i%97))}},
-			"destinationList":    []any{map[string]any{"type": "owning_party", "destination": trace.PartyURI(fmt.Sprintf("91152923MB%08d", i%89))}},
+			"readPoint":          map[string]any{"id": trace.LocationURI(fmt.Sprintf("91152923MA%08d", i%97))},
+			"quantityList":       []any{map[string]any{"epcClass": lotOf(gtin, fmt.Sprintf("B%d-%d", batch, i)), "quantity": 12, "uom": "KGM"}},
+			"sourceList":         []any{map[string]any{"type": "owning_party", "source": trace.PartyURI(fmt.Sprintf("91152923MA%08d", i%97), "")}},
+			"destinationList":    []any{map[string]any{"type": "owning_party", "destination": trace.PartyURI(fmt.Sprintf("91152923MB%08d", i%89), "")}},
 			"bizTransactionList": []any{map[string]any{"type": "desadv", "bizTransaction": fmt.Sprintf("urn:hallmark:desadv:%d-%d", batch, i)}},
 		}
 	}
@@ -58,4 +58,12 @@ func BenchmarkCapture1000(b *testing.B) {
 		}
 		run(b, storetest.Postgres(b))
 	})
+}
+
+func lotOf(gtin, lot string) string {
+	u, err := trace.LotURI("", gtin, "", lot)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }

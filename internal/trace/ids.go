@@ -2,49 +2,92 @@ package trace
 
 import (
 	"errors"
-
-	"github.com/hallmark-platform/hallmark/internal/codes"
 	"net/url"
 	"strings"
+
+	"golang.org/x/text/width"
+
+	"github.com/hallmark-platform/hallmark/internal/codes"
 )
 
-// IDBase is where Hallmark mints identifiers for parties, places and lots
-// that have no GS1 key: most small producers of a county have a unified
-// social credit code but no GS1 company prefix. The identifiers are HTTPS
-// URIs, as CBV 2.0 allows for parties without GS1 numbers, and never change
-// once minted, so the base is fixed rather than configured.
+// IDBase is where Hallmark mints identifiers for what has no GS1 number: an
+// enterprise known by its USCC, a supplier known only by name, a lot of a
+// product without a GTIN, a document number. Most small producers of a
+// county have a unified social credit code but no GS1 company prefix; CBV 2.0
+// allows HTTPS URIs for them. The identifiers never change once minted, so
+// the host is fixed rather than configured, and written only here.
 const IDBase = "https://id.hallmark.example"
 
-// PartyURI identifies an enterprise as a party (owning_party, possessing_party).
-func PartyURI(uscc string) string { return IDBase + "/party/" + url.PathEscape(uscc) }
+// Prefixes of the minted identifiers.
+const (
+	PartyPrefix       = IDBase + "/party/"         // + USCC
+	PartyByNamePrefix = IDBase + "/party-by-name/" // + escaped name, for a party without a USCC
+	LocationPrefix    = IDBase + "/location/"      // + USCC: the enterprise's premises
+	LotPrefix         = IDBase + "/lot/"           // + USCC/product-code/lot
+	DocPrefix         = IDBase + "/doc/"           // + kind/escaped number
+)
 
-// PlaceURI identifies an enterprise's premises as a location (bizLocation,
-// readPoint, location source or destination).
-func PlaceURI(uscc string) string { return IDBase + "/place/" + url.PathEscape(uscc) }
-
-// LotURI identifies a lot of a product without a GTIN: the producer's code,
-// its own product code and the lot number.
-func LotURI(uscc, product, lot string) string {
-	return IDBase + "/lot/" + url.PathEscape(uscc) + "/" + url.PathEscape(product) + "/" + url.PathEscape(lot)
+// PartyURI names a party: by its USCC when it has one, else by its name.
+// The name is folded (width, spaces) so that one supplier typed twice gets
+// one identifier.
+func PartyURI(uscc, name string) string {
+	if uscc != "" {
+		return PartyPrefix + url.PathEscape(uscc)
+	}
+	return PartyByNamePrefix + url.PathEscape(FoldName(name))
 }
 
-// LotDL identifies a lot of a product with a GTIN, as a canonical GS1 Digital
-// Link (the class-level identifier EPCIS uses in quantity lists).
-func LotDL(gtin14, lot string) string {
-	return "https://id.gs1.org/01/" + gtin14 + "/10/" + url.PathEscape(lot)
+// LocationURI names an enterprise's premises, its bizLocation in events.
+func LocationURI(uscc string) string { return LocationPrefix + url.PathEscape(uscc) }
+
+// ProductCode is the product part of a lot identifier: the GTIN-14 when
+// there is a GTIN, else the folded product name.
+func ProductCode(gtin, name string) string {
+	if gtin != "" {
+		return codes.GTIN14(gtin)
+	}
+	return FoldName(name)
 }
 
-// USCCOfParty returns the credit code inside a party or place URI minted by
-// PartyURI or PlaceURI, or "".
-func USCCOfParty(uri string) string {
-	for _, p := range []string{IDBase + "/party/", IDBase + "/place/"} {
+// LotURI is the identifier of a lot. A product with a GTIN gets the GS1
+// Digital Link of the lot (https://id.gs1.org/01/{GTIN-14}/10/{lot}), so
+// that a lot scanned from a barcode and a lot typed into a ledger are one
+// node; without a GTIN it is minted under the platform as
+// {LotPrefix}{owner USCC}/{product code}/{lot}, owner being the enterprise
+// whose lot numbering it is. A lot refused by GS1's rules for AI 10 gives
+// an error (rule.dl.format), which callers report on the lot field.
+func LotURI(ownerUSCC, gtin, productName, lot string) (string, error) {
+	if gtin != "" {
+		return codes.CanonicalID(codes.CanonicalHost + "/01/" + codes.GTIN14(gtin) + "/10/" + url.PathEscape(lot))
+	}
+	return LotPrefix + url.PathEscape(ownerUSCC) + "/" + url.PathEscape(ProductCode("", productName)) + "/" + url.PathEscape(lot), nil
+}
+
+// DocURI names a document by its kind (licence, cert, testres, inv) and
+// number, as EPCIS wants a URI for each business transaction.
+func DocURI(kind, number string) string {
+	return DocPrefix + kind + "/" + url.PathEscape(number)
+}
+
+// FoldName folds a name for identity: full-width to half-width, no spaces,
+// ASCII letters in lower case.
+func FoldName(s string) string {
+	s = width.Fold.String(s)
+	s = strings.Join(strings.Fields(s), "")
+	return strings.ToLower(s)
+}
+
+// USCCOf returns the credit code inside a party or location URI minted by
+// PartyURI or LocationURI.
+func USCCOf(uri string) (string, bool) {
+	for _, p := range []string{PartyPrefix, LocationPrefix} {
 		if rest, ok := strings.CutPrefix(uri, p); ok {
-			if s, err := url.PathUnescape(rest); err == nil {
-				return s
+			if u, err := url.PathUnescape(rest); err == nil && u != "" {
+				return u, true
 			}
 		}
 	}
-	return ""
+	return "", false
 }
 
 // Canonical is the identity an identifier is stored and matched under: the

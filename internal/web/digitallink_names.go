@@ -8,7 +8,7 @@ import (
 
 	"github.com/hallmark-platform/hallmark/internal/codes"
 	"github.com/hallmark-platform/hallmark/internal/store"
-	"github.com/hallmark-platform/hallmark/internal/trace/ledger"
+	"github.com/hallmark-platform/hallmark/internal/trace"
 	"github.com/hallmark-platform/hallmark/locales"
 )
 
@@ -110,18 +110,13 @@ func (n *registryNames) ownerName(lang, owner string) string {
 // enterprise's name, a party known only by name by that name, a GLN by its
 // number, anything else as it is.
 func (n *registryNames) partyName(ctx context.Context, uri string) (string, error) {
-	if name, ok := strings.CutPrefix(uri, ledger.PartyByNamePrefix); ok {
+	if name, ok := strings.CutPrefix(uri, trace.PartyByNamePrefix); ok {
 		if u, err := url.PathUnescape(name); err == nil {
 			return u, nil
 		}
 		return name, nil
 	}
-	var uscc string
-	for _, p := range []string{ledger.PartyPrefix, ledger.LocationPrefix} {
-		if rest, ok := strings.CutPrefix(uri, p); ok {
-			uscc, _ = url.PathUnescape(rest)
-		}
-	}
+	uscc, _ := trace.USCCOf(uri)
 	if uscc == "" {
 		return placeLabel(uri), nil
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/trace"
-	"github.com/hallmark-platform/hallmark/internal/trace/ledger"
 	"github.com/hallmark-platform/hallmark/internal/trace/recall"
 )
 
@@ -25,7 +24,7 @@ func captureShipment(t *testing.T, s *site, lot string) {
 		 "bizStep":"commissioning","quantityList":[{"epcClass":%q,"quantity":100,"uom":"EA"}]},
 		{"type":"ObjectEvent","eventTime":"2026-09-01T04:00:00.000Z","eventTimeZoneOffset":"+08:00","action":"OBSERVE",
 		 "bizStep":"shipping","quantityList":[{"epcClass":%q,"quantity":40,"uom":"EA"}],
-		 "destinationList":[{"type":"owning_party","destination":%q}]}]}}`, lot, lot, ledger.PartyURI("91152923MA0N000000", ""))
+		 "destinationList":[{"type":"owning_party","destination":%q}]}]}}`, lot, lot, trace.PartyURI("91152923MA0N000000", ""))
 	if _, err := trace.CaptureJSON(audit.WithActor(context.Background(), audit.System), s.db, []byte(doc), ""); err != nil {
 		t.Fatal(err)
 	}

@@ -22,8 +22,8 @@ func EventIDOf(entryID string) string { return "urn:uuid:" + entryID }
 // the start of the entry's date in China: the books record the day, not the
 // hour.
 func Event(e Entry) map[string]any {
-	own := PartyURI(e.EnterpriseUSCC, e.EnterpriseName)
-	place := map[string]any{"id": LocationURI(e.EnterpriseUSCC)}
+	own := trace.PartyURI(e.EnterpriseUSCC, e.EnterpriseName)
+	place := map[string]any{"id": trace.LocationURI(e.EnterpriseUSCC)}
 	qty := map[string]any{"epcClass": e.LotID, "quantity": e.Quantity, "uom": e.Unit}
 	ev := map[string]any{
 		"type":                "ObjectEvent",
@@ -53,7 +53,7 @@ func Event(e Entry) map[string]any {
 		{"inv", "inv", e.InvoiceNo},
 	} {
 		if d.number != "" {
-			txs = append(txs, map[string]any{"type": d.typ, "bizTransaction": DocURI(d.kind, d.number)})
+			txs = append(txs, map[string]any{"type": d.typ, "bizTransaction": trace.DocURI(d.kind, d.number)})
 		}
 	}
 	if len(txs) > 0 {

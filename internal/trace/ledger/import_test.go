@@ -9,6 +9,7 @@ import (
 
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/store/storetest"
+	"github.com/hallmark-platform/hallmark/internal/trace"
 	"github.com/hallmark-platform/hallmark/internal/trace/ledger"
 )
 
@@ -98,7 +99,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 			t.Fatalf("milk %+v", milk)
 		}
 		// An egg lot without a number is named by its production date.
-		if eggs.ShelfLife != 45 || eggs.ShelfLifeUnit != ledger.Days || eggs.LotID == "" || eggs.PartyID != ledger.PartyURI("", "个体户李四") {
+		if eggs.ShelfLife != 45 || eggs.ShelfLifeUnit != ledger.Days || eggs.LotID == "" || eggs.PartyID != trace.PartyURI("", "个体户李四") {
 			t.Fatalf("eggs %+v", eggs)
 		}
 		if n := len(events(t, f, f.shop.ID, url.Values{"EQ_bizStep": {"receiving"}})); n != 2 {

@@ -67,8 +67,8 @@ func TestIncomingCheckIsAReceivingEvent(t *testing.T) {
 			{"MATCH_anyEPCClass": {e.LotID}},
 			{"EQ_bizStep": {"receiving"}},
 			{"MATCH_epcClass": {"https://id.gs1.org/01/06901234567892"}}, // the GTIN's class holds its lots
-			{"EQ_bizTransaction_testres": {ledger.DocURI("testres", "WT2024-0311")}},
-			{"EQ_source_owning_party": {ledger.PartyPrefix + usccWhole}},
+			{"EQ_bizTransaction_testres": {trace.DocURI("testres", "WT2024-0311")}},
+			{"EQ_source_owning_party": {trace.PartyPrefix + usccWhole}},
 		} {
 			evs := events(t, f, f.shop.ID, params)
 			if len(evs) != 1 {
@@ -87,17 +87,17 @@ func TestIncomingCheckIsAReceivingEvent(t *testing.T) {
 		}
 		slices.Sort(got)
 		want := []string{
-			"cert " + ledger.DocPrefix + "cert/HG-778",
-			"cert " + ledger.DocPrefix + "licence/SC10515292100011",
-			"inv " + ledger.DocPrefix + "inv/No.00451",
-			"testres " + ledger.DocPrefix + "testres/WT2024-0311",
+			"cert " + trace.DocPrefix + "cert/HG-778",
+			"cert " + trace.DocPrefix + "licence/SC10515292100011",
+			"inv " + trace.DocPrefix + "inv/No.00451",
+			"testres " + trace.DocPrefix + "testres/WT2024-0311",
 		}
 		if !slices.Equal(got, want) {
 			t.Fatalf("bizTransactions %v, want %v", got, want)
 		}
 		b, _ := json.Marshal(ev)
-		for _, s := range []string{`"destination":"` + ledger.PartyPrefix + usccShop + `"`,
-			`"bizLocation":{"id":"` + ledger.LocationPrefix + usccShop + `"}`, `"uom":"XBX"`, `"quantity":40`,
+		for _, s := range []string{`"destination":"` + trace.PartyPrefix + usccShop + `"`,
+			`"bizLocation":{"id":"` + trace.LocationPrefix + usccShop + `"}`, `"uom":"XBX"`, `"quantity":40`,
 			`"eventTime":"` + milkCheck(f).ArrivalDate + `T00:00:00+08:00"`} {
 			if !strings.Contains(string(b), s) {
 				t.Errorf("event lacks %s: %s", s, b)
@@ -188,11 +188,11 @@ func TestSaleAndCheckNameOneLotWithoutGTIN(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := ledger.LotPrefix + usccWhole + "/%E4%B8%9C%E5%8C%97%E5%A4%A7%E7%B1%B3/0301"
+		want := trace.LotPrefix + usccWhole + "/%E4%B8%9C%E5%8C%97%E5%A4%A7%E7%B1%B3/0301"
 		if sale.LotID != want || check.LotID != want {
 			t.Fatalf("lot ids %s and %s, want %s", sale.LotID, check.LotID, want)
 		}
-		if sale.PartyName != "巴彦浩特便民超市" || sale.PartyID != ledger.PartyPrefix+usccShop {
+		if sale.PartyName != "巴彦浩特便民超市" || sale.PartyID != trace.PartyPrefix+usccShop {
 			t.Fatalf("buyer %q %q", sale.PartyName, sale.PartyID)
 		}
 		evs := events(t, f, "", url.Values{"MATCH_anyEPCClass": {want}, "orderBy": {"eventTime"}, "orderDirection": {"ASC"}})
@@ -205,7 +205,7 @@ func TestSaleAndCheckNameOneLotWithoutGTIN(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if resale.LotID != want || resale.PartyID != ledger.PartyByNamePrefix+"%E5%B7%B4%E5%BD%A6%E6%B5%A9%E7%89%B9%E7%AC%AC%E4%B8%80%E5%B0%8F%E5%AD%A6%E9%A3%9F%E5%A0%82" {
+		if resale.LotID != want || resale.PartyID != trace.PartyByNamePrefix+"%E5%B7%B4%E5%BD%A6%E6%B5%A9%E7%89%B9%E7%AC%AC%E4%B8%80%E5%B0%8F%E5%AD%A6%E9%A3%9F%E5%A0%82" {
 			t.Fatalf("resale lot %s party %s", resale.LotID, resale.PartyID)
 		}
 	})

@@ -16,6 +16,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
+	"github.com/hallmark-platform/hallmark/internal/trace"
 )
 
 // Units are the units of measure a quantity may be given in: UN/ECE
@@ -388,8 +389,8 @@ func prepare(ctx context.Context, q store.Queryer, in input, ent *registry.Enter
 // its production date.
 func identify(ctx context.Context, q store.Queryer, e *Entry, ent *registry.Enterprise) error {
 	e.EnterpriseID, e.EnterpriseName, e.EnterpriseUSCC, e.RegionCode = ent.ID, ent.Name, ent.USCC, ent.RegionCode
-	e.PartyID = PartyURI(e.PartyUSCC, e.PartyName)
-	e.ProductCode = ProductCode(e.GTIN, e.ProductName)
+	e.PartyID = trace.PartyURI(e.PartyUSCC, e.PartyName)
+	e.ProductCode = trace.ProductCode(e.GTIN, e.ProductName)
 	lot := e.Lot
 	if lot == "" {
 		lot = strings.ReplaceAll(e.ProductionDate, "-", "")
@@ -416,7 +417,7 @@ func identify(ctx context.Context, q store.Queryer, e *Entry, ent *registry.Ente
 			}
 		}
 	}
-	id, err := LotURI(owner, e.GTIN, e.ProductName, lot)
+	id, err := trace.LotURI(owner, e.GTIN, e.ProductName, lot)
 	if err != nil {
 		return fielderr.New("lot", "rule.ledger.lot_gs1")
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/codes"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/trace"
-	"github.com/hallmark-platform/hallmark/internal/trace/ledger"
 	"github.com/hallmark-platform/hallmark/internal/trace/recall"
 	"github.com/hallmark-platform/hallmark/internal/workday"
 )
@@ -111,7 +110,7 @@ func newWorld(t *testing.T, db *store.DB) *chain {
 	return c
 }
 
-func party(name string) string { return ledger.PartyURI(usccs[name], "") }
+func party(name string) string { return trace.PartyURI(usccs[name], "") }
 
 // doc wraps events into an EPCIS document.
 func doc(events ...string) []byte {

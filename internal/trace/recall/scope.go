@@ -4,15 +4,14 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/hallmark-platform/hallmark/internal/codes"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
 	"github.com/hallmark-platform/hallmark/internal/store"
+	"github.com/hallmark-platform/hallmark/internal/trace"
 	"github.com/hallmark-platform/hallmark/internal/trace/genealogy"
-	"github.com/hallmark-platform/hallmark/internal/trace/ledger"
 )
 
 // scope is a recall's scope as computed at opening.
@@ -295,17 +294,13 @@ func custodyQuantities(ctx context.Context, db *store.DB, goods []genealogy.Node
 	return out, nil
 }
 
-// usccOf returns the USCC in a Hallmark party or location URI
-// (ledger.PartyURI, ledger.LocationURI).
+// usccOf returns the USCC in a Hallmark party or location URI.
 func usccOf(uri string) (string, bool) {
-	for _, p := range []string{ledger.PartyPrefix, ledger.LocationPrefix} {
-		if rest, ok := strings.CutPrefix(uri, p); ok {
-			if u, err := url.PathUnescape(rest); err == nil && u != "" {
-				return codes.NormalizeUSCC(u), true
-			}
-		}
+	u, ok := trace.USCCOf(uri)
+	if !ok {
+		return "", false
 	}
-	return "", false
+	return codes.NormalizeUSCC(u), true
 }
 
 // partyEnterprises maps party and place nodes to registered enterprises.

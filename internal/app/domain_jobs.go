@@ -8,6 +8,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/plan"
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
+	"github.com/hallmark-platform/hallmark/internal/trace/ledger"
 	"github.com/hallmark-platform/hallmark/internal/trace/recall"
 	"github.com/hallmark-platform/hallmark/internal/trace/subscribe"
 )
@@ -39,4 +40,12 @@ func registerDomainJobs(r *jobs.Runner, db *store.DB) {
 	// EPCIS webhook subscriptions: due deliveries every subscribe.Tick,
 	// retried with the runner's backoff.
 	subscribe.Register(r, db, nil)
+	// A ledger record is stored first and its EPCIS event captured next; a
+	// crash between the two leaves a record without its event, which this
+	// captures (capture is idempotent, so a record caught mid-flight is
+	// harmless).
+	r.Every("ledger.capture-missing", 5*time.Minute, func(ctx context.Context, _ time.Time) error {
+		_, err := ledger.CaptureMissing(ctx, db, 2*time.Minute)
+		return err
+	})
 }

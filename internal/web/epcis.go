@@ -142,7 +142,7 @@ func (s *Server) epcisRoot(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"@context": "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
 		"type":     "Collection",
-		"member":   []string{"events", "eventTypes", "epcs", "bizSteps", "bizLocations", "readPoints", "dispositions", "capture"},
+		"member":   []string{"events", "eventTypes", "epcs", "bizSteps", "bizLocations", "readPoints", "dispositions", "capture", "queries"},
 	})
 }
 
@@ -157,8 +157,10 @@ func (s *Server) epcisOptions(w http.ResponseWriter, r *http.Request) {
 		h.Set("GS1-EPCIS-Capture-Limit", strconv.Itoa(trace.CaptureLimit))
 		h.Set("GS1-EPCIS-Capture-File-Size-Limit", strconv.Itoa(trace.CaptureFileSizeLimit))
 		h.Set("GS1-Capture-Error-Behaviour", "rollback, proceed")
-	case rest == "events":
+	case rest == "events", rest == "queries", strings.HasSuffix(rest, "/subscriptions"):
 		h.Set("Allow", "OPTIONS, GET, POST")
+	case strings.HasPrefix(rest, "queries/"):
+		h.Set("Allow", "OPTIONS, GET, DELETE")
 	default:
 		h.Set("Allow", "OPTIONS, GET")
 	}
@@ -307,12 +309,20 @@ func (s *Server) epcisResourceEvents(param string) http.HandlerFunc {
 			s.epcisFail(w, r, &trace.QueryError{Type: "QueryParameterException", Param: param, Rule: "rule.epcis.query.duplicate", Value: params.Get(param)})
 			return
 		}
+		paging := r.URL.Query() // the next page repeats these; the path gives the rest
 		params.Set(param, r.PathValue("id"))
-		s.runQuery(w, r, params)
+		s.answerQuery(w, r, "SimpleEventQuery", params, paging)
 	}
 }
 
 func (s *Server) runQuery(w http.ResponseWriter, r *http.Request, params url.Values) {
+	s.answerQuery(w, r, "SimpleEventQuery", params, params)
+}
+
+// answerQuery runs a query and answers with one page of its events as an
+// EPCISQueryDocument, the next page in a Link built from paging (the
+// parameters a client repeats to continue) and the EPC format asked for.
+func (s *Server) answerQuery(w http.ResponseWriter, r *http.Request, name string, params, paging url.Values) {
 	format, ok := s.epcFormat(w, r)
 	if !ok {
 		return
@@ -336,7 +346,7 @@ func (s *Server) runQuery(w http.ResponseWriter, r *http.Request, params url.Val
 	w.Header().Set("GS1-EPC-Format", format)
 	if page.NextToken != "" {
 		next := url.Values{}
-		for k, v := range params {
+		for k, v := range paging {
 			next[k] = v
 		}
 		next.Set("nextPageToken", page.NextToken)
@@ -346,7 +356,7 @@ func (s *Server) runQuery(w http.ResponseWriter, r *http.Request, params url.Val
 	w.Header().Set("Content-Type", "application/ld+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
-	_ = json.NewEncoder(w).Encode(trace.QueryDocument("SimpleEventQuery", events))
+	_ = json.NewEncoder(w).Encode(trace.QueryDocument(name, events))
 }
 
 func (s *Server) epcisEvent(w http.ResponseWriter, r *http.Request) {

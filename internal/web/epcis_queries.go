@@ -155,16 +155,12 @@ func (s *Server) epcisQueryDelete(w http.ResponseWriter, r *http.Request) {
 // may only page it (perPage, nextPageToken), and the Link to the next page
 // carries just those, so following it runs the same query.
 func (s *Server) epcisQueryEvents(w http.ResponseWriter, r *http.Request) {
-	format, ok := s.epcFormat(w, r)
-	if !ok {
-		return
-	}
-	owner := ownerOf(userFrom(r.Context()))
-	nq, err := subscribe.GetQuery(r.Context(), s.db, owner, r.PathValue("queryName"))
+	nq, err := subscribe.GetQuery(r.Context(), s.db, ownerOf(userFrom(r.Context())), r.PathValue("queryName"))
 	if err != nil {
 		s.epcisSubscribeFail(w, r, err)
 		return
 	}
+	// A named query fixes its parameters: the caller may only page.
 	params := nq.Params()
 	paging := url.Values{}
 	for k, v := range r.URL.Query() {
@@ -174,32 +170,7 @@ func (s *Server) epcisQueryEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		params[k], paging[k] = v, v
 	}
-	q, err := trace.ParseQuery(params)
-	if err != nil {
-		s.epcisFail(w, r, err)
-		return
-	}
-	page, err := q.Run(r.Context(), s.db, owner)
-	if err != nil {
-		s.epcisFail(w, r, err)
-		return
-	}
-	events, err := trace.Render(r.Context(), s.db, page.Events, format)
-	if err != nil {
-		s.epcisFail(w, r, err)
-		return
-	}
-	epcisHeaders(w)
-	w.Header().Set("GS1-EPC-Format", format)
-	if page.NextToken != "" {
-		paging.Set("nextPageToken", page.NextToken)
-		w.Header().Set("Link", "<"+r.URL.Path+"?"+paging.Encode()+`>; rel="next"`)
-		w.Header().Set("GS1-Next-Page-Token-Expires", time.Now().Add(24*time.Hour).UTC().Format(time.RFC3339))
-	}
-	w.Header().Set("Content-Type", "application/ld+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	_ = json.NewEncoder(w).Encode(trace.QueryDocument(nq.Name, events))
+	s.answerQuery(w, r, nq.Name, params, paging)
 }
 
 func stamp(ms int64) string {

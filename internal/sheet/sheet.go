@@ -384,3 +384,34 @@ func Export(w io.Writer, name string, cols []Column, lang string, next func() ([
 	}
 	return f.Write(w)
 }
+
+// Paged feeds Export from a lister that returns up to limit items a call
+// from an offset: row turns each item into its cells. It stops after a short
+// page.
+func Paged[T any](limit int, page func(offset int) ([]T, error), row func(T) ([]any, error)) func() ([]any, bool, error) {
+	var batch []T
+	offset, i, done := 0, 0, false
+	return func() ([]any, bool, error) {
+		if i == len(batch) {
+			if done {
+				return nil, false, nil
+			}
+			var err error
+			if batch, err = page(offset); err != nil {
+				return nil, false, err
+			}
+			offset += len(batch)
+			done, i = len(batch) < limit, 0
+			if len(batch) == 0 {
+				return nil, false, nil
+			}
+		}
+		item := batch[i]
+		i++
+		cells, err := row(item)
+		if err != nil {
+			return nil, false, err
+		}
+		return cells, true, nil
+	}
+}

@@ -146,3 +146,27 @@ func TestExportWritesTheHeaderInLangThenTheRows(t *testing.T) {
 		t.Errorf("export error %v", err)
 	}
 }
+
+// Paged reads every page until a short one, turning each item into a row.
+func TestPagedReadsEveryPage(t *testing.T) {
+	items := []int{1, 2, 3, 4, 5}
+	calls := 0
+	next := sheet.Paged(2, func(offset int) ([]int, error) {
+		calls++
+		return items[offset:min(offset+2, len(items))], nil
+	}, func(n int) ([]any, error) { return []any{n * 10}, nil })
+	var got []any
+	for {
+		row, ok, err := next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		got = append(got, row...)
+	}
+	if len(got) != 5 || got[4] != 50 || calls != 3 {
+		t.Fatalf("rows %v after %d pages, want 10..50 after 3", got, calls)
+	}
+}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -295,28 +294,6 @@ func (s *Server) ledgerFile(k ledgerKind) http.HandlerFunc {
 		}
 		s.sendBlob(w, r, e.Files, r.PathValue("hash"))
 	}
-}
-
-// sendBlob serves the attachment hash if it is one of files.
-func (s *Server) sendBlob(w http.ResponseWriter, r *http.Request, files []blob.File, hash string) {
-	for _, file := range files {
-		if file.Hash != hash || !blob.ValidHash(hash) {
-			continue
-		}
-		fh, err := s.blobs.Open(hash)
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		defer fh.Close()
-		w.Header().Set("Content-Type", file.Mime)
-		w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+urlPathEscape(file.Name))
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Cache-Control", "private, max-age=3600")
-		_, _ = io.Copy(w, fh)
-		return
-	}
-	s.pageError(w, r, fielderr.ErrNotFound)
 }
 
 func (s *Server) renderLedgerImport(w http.ResponseWriter, r *http.Request, status int, k ledgerKind, data map[string]any, f *form) {

@@ -2,13 +2,11 @@ package web
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/blob"
-	"github.com/hallmark-platform/hallmark/internal/fielderr"
 	"github.com/hallmark-platform/hallmark/internal/measure"
 	"github.com/hallmark-platform/hallmark/internal/plan"
 	"github.com/hallmark-platform/hallmark/internal/sheet"
@@ -77,33 +75,17 @@ func (s *Server) taskExport(w http.ResponseWriter, r *http.Request) {
 		"task.light", "task.status"} {
 		cols = append(cols, sheet.Column{ZH: locales.T(locales.ZH, key, nil), EN: locales.T(locales.EN, key, nil), Width: 18})
 	}
-	var batch []plan.Task
-	i, done := 0, false
-	next := func() ([]any, bool, error) {
-		if i == len(batch) {
-			if done {
-				return nil, false, nil
-			}
-			var err error
-			batch, _, err = plan.ListTasks(ctx, s.db, u, f)
-			if err != nil {
-				return nil, false, err
-			}
-			f.Offset += len(batch)
-			done = len(batch) < f.Limit
-			i = 0
-			if len(batch) == 0 {
-				return nil, false, nil
-			}
-		}
-		t := batch[i]
-		i++
+	next := sheet.Paged(f.Limit, func(offset int) ([]plan.Task, error) {
+		f.Offset = offset
+		batch, _, err := plan.ListTasks(ctx, s.db, u, f)
+		return batch, err
+	}, func(t plan.Task) ([]any, error) {
 		light := ""
 		if t.Light != "" {
 			light = v.T("light." + t.Light)
 		}
-		return []any{t.Title, t.LeadDepartment, t.OwnerName, t.Deadline, t.Progress, light, v.T("task.status." + t.Status)}, true, nil
-	}
+		return []any{t.Title, t.LeadDepartment, t.OwnerName, t.Deadline, t.Progress, light, v.T("task.status." + t.Status)}, nil
+	})
 	s.sendXLSX(w, r, "tasks", func(w http.ResponseWriter) error {
 		return sheet.Export(w, v.T("tasks.title"), cols, v.Lang, next)
 	})
@@ -357,27 +339,11 @@ func (s *Server) taskFile(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	hash := r.PathValue("hash")
+	var files []blob.File
 	for _, rep := range reports {
-		for _, file := range rep.Files {
-			if file.Hash != hash || !blob.ValidHash(hash) {
-				continue
-			}
-			fh, err := s.blobs.Open(hash)
-			if err != nil {
-				s.pageError(w, r, err)
-				return
-			}
-			defer fh.Close()
-			w.Header().Set("Content-Type", file.Mime)
-			w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+urlPathEscape(file.Name))
-			w.Header().Set("X-Content-Type-Options", "nosniff")
-			w.Header().Set("Cache-Control", "private, max-age=3600")
-			_, _ = io.Copy(w, fh)
-			return
-		}
+		files = append(files, rep.Files...)
 	}
-	s.pageError(w, r, fielderr.ErrNotFound)
+	s.sendBlob(w, r, files, r.PathValue("hash"))
 }
 
 // apiTaskProgress is the API's progress report: {"percent": n, "note": "…",

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"io"
+	"net/http"
 	"net/url"
 	"time"
 
+	"github.com/hallmark-platform/hallmark/internal/blob"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
 )
 
@@ -26,3 +29,25 @@ func fieldErr(field, rule string, params ...any) fielderr.List {
 
 // urlPathEscape escapes a file name for a Content-Disposition filename*.
 func urlPathEscape(name string) string { return url.PathEscape(name) }
+
+// sendBlob serves the attachment hash if it is one of files.
+func (s *Server) sendBlob(w http.ResponseWriter, r *http.Request, files []blob.File, hash string) {
+	for _, file := range files {
+		if file.Hash != hash || !blob.ValidHash(hash) {
+			continue
+		}
+		fh, err := s.blobs.Open(hash)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		defer fh.Close()
+		w.Header().Set("Content-Type", file.Mime)
+		w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+urlPathEscape(file.Name))
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "private, max-age=3600")
+		_, _ = io.Copy(w, fh)
+		return
+	}
+	s.pageError(w, r, fielderr.ErrNotFound)
+}

@@ -229,28 +229,14 @@ func Export(ctx context.Context, q store.Queryer, who *auth.User, fl Filter, w i
 	if !canRead(who) {
 		return fielderr.ErrForbidden
 	}
-	fl.Limit, fl.Offset = MaxLimit, 0
-	var batch []Filing
-	i, done := 0, false
-	next := func() ([]any, bool, error) {
-		if i == len(batch) {
-			if done {
-				return nil, false, nil
-			}
-			var err error
-			if batch, _, err = List(ctx, q, who, fl); err != nil {
-				return nil, false, err
-			}
-			fl.Offset += len(batch)
-			done, i = len(batch) < fl.Limit, 0
-			if len(batch) == 0 {
-				return nil, false, nil
-			}
-		}
-		f := batch[i]
-		i++
+	fl.Limit = MaxLimit
+	next := sheet.Paged(MaxLimit, func(offset int) ([]Filing, error) {
+		fl.Offset = offset
+		batch, _, err := List(ctx, q, who, fl)
+		return batch, err
+	}, func(f Filing) ([]any, error) {
 		if err := loadParts(ctx, q, &f); err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		var lots []string
 		for _, l := range f.Lots {
@@ -262,8 +248,8 @@ func Export(ctx context.Context, q store.Queryer, who *auth.User, fl Filter, w i
 		}
 		return []any{f.EnterpriseName, f.ProductName, cat, f.GTIN, f.ProductCode, f.Spec, f.Manufacturer, f.LicenceNo,
 			f.SupplierName, strings.Join(lots, "；"), label("filing.status." + f.Status), f.ReturnReason,
-			store.Time(f.SubmittedAt).In(shanghai).Format("2006-01-02 15:04")}, true, nil
-	}
+			store.Time(f.SubmittedAt).In(shanghai).Format("2006-01-02 15:04")}, nil
+	})
 	name := "重点商品备案"
 	if sheet.English(lang) {
 		name = "Key-commodity filings"

@@ -111,26 +111,12 @@ func Export(ctx context.Context, q store.Queryer, who *auth.User, f Filter, w io
 	if !canRead(who) {
 		return fielderr.ErrForbidden
 	}
-	f.Limit, f.Offset = MaxLimit, 0
-	var batch []Entry
-	i, done := 0, false
-	next := func() ([]any, bool, error) {
-		if i == len(batch) {
-			if done {
-				return nil, false, nil
-			}
-			var err error
-			if batch, _, err = List(ctx, q, who, f); err != nil {
-				return nil, false, err
-			}
-			f.Offset += len(batch)
-			done, i = len(batch) < f.Limit, 0
-			if len(batch) == 0 {
-				return nil, false, nil
-			}
-		}
-		e := batch[i]
-		i++
+	f.Limit = MaxLimit
+	next := sheet.Paged(MaxLimit, func(offset int) ([]Entry, error) {
+		f.Offset = offset
+		batch, _, err := List(ctx, q, who, f)
+		return batch, err
+	}, func(e Entry) ([]any, error) {
 		shelf := ""
 		if e.ShelfLife > 0 {
 			shelf = strconv.Itoa(e.ShelfLife)
@@ -140,8 +126,8 @@ func Export(ctx context.Context, q store.Queryer, who *auth.User, f Filter, w io
 		if e.Kind == KindIncoming {
 			row = append(row, e.LicenceNo)
 		}
-		return append(row, e.TestReportNo, e.CertNo, e.InvoiceNo, e.Note, e.EnterpriseName, e.LotID, e.RetainUntil, e.EventID), true, nil
-	}
+		return append(row, e.TestReportNo, e.CertNo, e.InvoiceNo, e.Note, e.EnterpriseName, e.LotID, e.RetainUntil, e.EventID), nil
+	})
 	return sheet.Export(w, sheetName(f.Kind, lang), columns(f.Kind), lang, next)
 }
 

@@ -114,18 +114,7 @@ func checkSchema(s *jsonschema.Schema, v any, base string) *ValidationError {
 	if !errors.As(err, &ve) {
 		return invalid(base, "rule.epcis.schema", err.Error())
 	}
-	var leaves []*jsonschema.ValidationError
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			leaves = append(leaves, e)
-			return
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
+	leaves := schema.Leaves(ve)
 	// The deepest locations say most precisely what is wrong; keep those.
 	deepest := 0
 	for _, l := range leaves {

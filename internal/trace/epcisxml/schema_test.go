@@ -56,17 +56,7 @@ func schemaProblems(err error) []string {
 	if !errors.As(err, &ve) {
 		return []string{err.Error()}
 	}
-	var leaves []*jsonschema.ValidationError
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			leaves = append(leaves, e)
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
+	leaves := schema.Leaves(ve)
 	deepest := 0
 	for _, l := range leaves {
 		deepest = max(deepest, len(l.InstanceLocation))

@@ -50,3 +50,16 @@ type notMatching struct {
 
 func (n notMatching) MatchString(s string) bool { return !n.re.MatchString(s) }
 func (n notMatching) String() string            { return n.src }
+
+// Leaves returns the innermost causes of a validation error: the places
+// where the document actually breaks a rule.
+func Leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
+	if len(ve.Causes) == 0 {
+		return []*jsonschema.ValidationError{ve}
+	}
+	var out []*jsonschema.ValidationError
+	for _, c := range ve.Causes {
+		out = append(out, Leaves(c)...)
+	}
+	return out
+}

@@ -154,18 +154,7 @@ func scalar(v any) string {
 // query parameter, at the deepest place each parameter fails (the leaves of
 // an anyOf all sit there, their messages joined).
 func schemaProblems(ve *jsonschema.ValidationError) []trace.Problem {
-	var leaves []*jsonschema.ValidationError
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			leaves = append(leaves, e)
-			return
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
+	leaves := schema.Leaves(ve)
 	type at struct {
 		depth   int
 		pointer string

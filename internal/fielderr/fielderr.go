@@ -7,6 +7,7 @@ package fielderr
 import (
 	"errors"
 	"strings"
+	"unicode/utf8"
 )
 
 // Error is one bad field.
@@ -81,3 +82,14 @@ var ErrNotFound = errors.New("not found")
 
 // ErrForbidden is returned when the caller may see an entity but not change it.
 var ErrForbidden = errors.New("forbidden")
+
+// CheckText adds rule.required for a missing required value and
+// rule.max_length for one longer than max characters.
+func CheckText(errs *List, field, v string, required bool, max int) {
+	switch {
+	case v == "" && required:
+		errs.Add(field, "rule.required")
+	case utf8.RuneCountInString(v) > max:
+		errs.Add(field, "rule.max_length", "max", max)
+	}
+}

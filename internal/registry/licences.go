@@ -168,6 +168,19 @@ func NormalizeLicenceNumber(kind, number string) string {
 	return s
 }
 
+// QuotedLicenceRule is the rule a licence number quoted on another record
+// (a supplier's licence on an incoming check, a filing) breaks: an SC or JY
+// number must have its format; anything else is free text. "" when none.
+func QuotedLicenceRule(number string) string {
+	switch {
+	case strings.HasPrefix(number, "SC") && !scRe.MatchString(number):
+		return "rule.licence.sc.format"
+	case strings.HasPrefix(number, "JY") && !jyRe.MatchString(number):
+		return "rule.licence.jy.format"
+	}
+	return ""
+}
+
 // checkLicenceNumber adds the format rule a normalised number breaks.
 func checkLicenceNumber(errs *fielderr.List, kind, number, validTo string) {
 	if number == "" {

@@ -6,37 +6,22 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/text/width"
 
 	"github.com/hallmark-platform/hallmark/internal/codes"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
+	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/trace/ledger"
-)
-
-var (
-	scRe = regexp.MustCompile(`^SC[12][0-9]{13}$`)
-	jyRe = regexp.MustCompile(`^JY[1-3][0-9]{13}$`)
 )
 
 func clean(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func code(s string) string {
 	return strings.ToUpper(strings.Join(strings.Fields(width.Fold.String(s)), ""))
-}
-
-func checkText(errs *fielderr.List, field, v string, required bool, max int) {
-	switch {
-	case v == "" && required:
-		errs.Add(field, "rule.required")
-	case utf8.RuneCountInString(v) > max:
-		errs.Add(field, "rule.max_length", "max", max)
-	}
 }
 
 // LotField names a lot's field in errors: lots.0.lot, lots.0.quantity …
@@ -52,14 +37,14 @@ func check(ctx context.Context, q store.Queryer, in Input, categories []string, 
 		Spec: clean(in.Spec), Manufacturer: clean(in.Manufacturer), LicenceNo: code(in.LicenceNo),
 		SupplierName: clean(in.SupplierName), SupplierUSCC: codes.NormalizeUSCC(in.SupplierUSCC),
 		Documents: strings.TrimSpace(strings.ReplaceAll(in.Documents, "\r\n", "\n"))}
-	checkText(&errs, "product_name", f.ProductName, true, 200)
+	fielderr.CheckText(&errs, "product_name", f.ProductName, true, 200)
 	switch {
 	case f.Category == "":
 		errs.Add("category", "rule.required")
 	case !slices.Contains(categories, f.Category) && f.Category != current:
 		errs.Add("category", "rule.filing.category")
 	case f.Category == CategoryOther:
-		checkText(&errs, "category_note", f.CategoryNote, true, 100)
+		fielderr.CheckText(&errs, "category_note", f.CategoryNote, true, 100)
 	default:
 		f.CategoryNote = ""
 	}
@@ -68,19 +53,16 @@ func check(ctx context.Context, q store.Queryer, in Input, categories []string, 
 			errs.Add("gtin", err.Error())
 		}
 	}
-	checkText(&errs, "product_code", f.ProductCode, false, 100)
+	fielderr.CheckText(&errs, "product_code", f.ProductCode, false, 100)
 	if f.GTIN == "" && f.ProductCode == "" {
 		errs.Add("gtin", "rule.filing.code")
 	}
-	checkText(&errs, "spec", f.Spec, true, 100)
-	checkText(&errs, "manufacturer", f.Manufacturer, true, 200)
-	switch {
-	case strings.HasPrefix(f.LicenceNo, "SC") && !scRe.MatchString(f.LicenceNo):
-		errs.Add("licence_no", "rule.licence.sc.format")
-	case strings.HasPrefix(f.LicenceNo, "JY") && !jyRe.MatchString(f.LicenceNo):
-		errs.Add("licence_no", "rule.licence.jy.format")
-	default:
-		checkText(&errs, "licence_no", f.LicenceNo, true, 100)
+	fielderr.CheckText(&errs, "spec", f.Spec, true, 100)
+	fielderr.CheckText(&errs, "manufacturer", f.Manufacturer, true, 200)
+	if rule := registry.QuotedLicenceRule(f.LicenceNo); rule != "" {
+		errs.Add("licence_no", rule)
+	} else {
+		fielderr.CheckText(&errs, "licence_no", f.LicenceNo, true, 100)
 	}
 	if f.SupplierUSCC != "" {
 		var name string
@@ -96,7 +78,7 @@ func check(ctx context.Context, q store.Queryer, in Input, categories []string, 
 			f.SupplierName = name
 		}
 	}
-	checkText(&errs, "supplier_name", f.SupplierName, true, 200)
+	fielderr.CheckText(&errs, "supplier_name", f.SupplierName, true, 200)
 
 	var lots []Lot
 	switch {
@@ -110,7 +92,7 @@ func check(ctx context.Context, q store.Queryer, in Input, categories []string, 
 			break
 		}
 		lot := Lot{Lot: clean(width.Fold.String(l.Lot)), Quantity: l.Quantity, Unit: ledger.UnitOf(l.Unit)}
-		checkText(&errs, LotField(i, "lot"), lot.Lot, true, 80)
+		fielderr.CheckText(&errs, LotField(i, "lot"), lot.Lot, true, 80)
 		if math.IsNaN(lot.Quantity) || math.IsInf(lot.Quantity, 0) || lot.Quantity <= 0 || lot.Quantity >= 1e12 {
 			errs.Add(LotField(i, "quantity"), "rule.ledger.quantity")
 		}
@@ -119,7 +101,7 @@ func check(ctx context.Context, q store.Queryer, in Input, categories []string, 
 		}
 		lots = append(lots, lot)
 	}
-	checkText(&errs, "documents", f.Documents, false, 2000)
+	fielderr.CheckText(&errs, "documents", f.Documents, false, 2000)
 	if f.Documents == "" && len(in.Files) == 0 {
 		errs.Add("documents", "rule.filing.documents")
 	}

@@ -224,7 +224,7 @@ func Review(ctx context.Context, db *store.DB, who *auth.User, id string, in Rev
 			to = StatusApproved
 		case DecisionReturn:
 			to = StatusReturned
-			checkText(&errs, "reason", reason, true, 1000)
+			fielderr.CheckText(&errs, "reason", reason, true, 1000)
 		default:
 			errs.Add("decision", "rule.filing.decision")
 		}
@@ -232,7 +232,7 @@ func Review(ctx context.Context, db *store.DB, who *auth.User, id string, in Rev
 			errs.Add("decision", "rule.filing.not_submitted")
 		}
 		if to == StatusApproved {
-			checkText(&errs, "reason", reason, false, 1000)
+			fielderr.CheckText(&errs, "reason", reason, false, 1000)
 		}
 		if err := errs.Err(); err != nil {
 			return err

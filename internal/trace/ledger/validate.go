@@ -5,10 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"math"
-	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/text/width"
 
@@ -100,11 +98,6 @@ const (
 	maxShelfMonths = 120
 )
 
-var (
-	scRe = regexp.MustCompile(`^SC[12][0-9]{13}$`)
-	jyRe = regexp.MustCompile(`^JY[1-3][0-9]{13}$`)
-)
-
 // clean trims a one-line field and folds runs of white space.
 func clean(s string) string { return strings.Join(strings.Fields(s), " ") }
 
@@ -112,15 +105,6 @@ func clean(s string) string { return strings.Join(strings.Fields(s), " ") }
 // plain form.
 func code(s string) string {
 	return strings.ToUpper(strings.Join(strings.Fields(width.Fold.String(s)), ""))
-}
-
-func checkText(errs *fielderr.List, field, v string, required bool, max int) {
-	switch {
-	case v == "" && required:
-		errs.Add(field, "rule.required")
-	case utf8.RuneCountInString(v) > max:
-		errs.Add(field, "rule.max_length", "max", max)
-	}
 }
 
 // parseDate reads a civil date written YYYY-MM-DD.
@@ -275,9 +259,9 @@ func prepare(ctx context.Context, q store.Queryer, in input, ent *registry.Enter
 			e.PartyContact = reg.phone
 		}
 	}
-	checkText(&errs, p+"_name", e.PartyName, true, maxName)
-	checkText(&errs, p+"_address", e.PartyAddress, false, maxName)
-	checkText(&errs, p+"_contact", e.PartyContact, false, maxShort)
+	fielderr.CheckText(&errs, p+"_name", e.PartyName, true, maxName)
+	fielderr.CheckText(&errs, p+"_address", e.PartyAddress, false, maxName)
+	fielderr.CheckText(&errs, p+"_contact", e.PartyContact, false, maxShort)
 
 	// The product: by GTIN (checked, and its name looked up) or by name.
 	if g := code(in.gtin); g != "" {
@@ -292,11 +276,11 @@ func prepare(ctx context.Context, q store.Queryer, in input, ent *registry.Enter
 			e.ProductName = name
 		}
 	}
-	checkText(&errs, "product_name", e.ProductName, true, maxName)
-	checkText(&errs, "spec", e.Spec, false, maxShort)
+	fielderr.CheckText(&errs, "product_name", e.ProductName, true, maxName)
+	fielderr.CheckText(&errs, "spec", e.Spec, false, maxShort)
 
 	// 第五十条 asks for the production date or the lot number.
-	checkText(&errs, "lot", e.Lot, false, maxLot)
+	fielderr.CheckText(&errs, "lot", e.Lot, false, maxLot)
 	if e.Lot == "" && e.ProductionDate == "" {
 		errs.Add("lot", "rule.ledger.lot_or_date")
 	}
@@ -349,18 +333,15 @@ func prepare(ctx context.Context, q store.Queryer, in input, ent *registry.Enter
 
 	// The supplier's documents (索证索票): the licence, a test report, the
 	// 合格证, an invoice, or a file; an incoming check needs at least one.
-	switch {
-	case strings.HasPrefix(e.LicenceNo, "SC") && !scRe.MatchString(e.LicenceNo):
-		errs.Add("licence_no", "rule.licence.sc.format")
-	case strings.HasPrefix(e.LicenceNo, "JY") && !jyRe.MatchString(e.LicenceNo):
-		errs.Add("licence_no", "rule.licence.jy.format")
-	default:
-		checkText(&errs, "licence_no", e.LicenceNo, false, maxShort)
+	if rule := registry.QuotedLicenceRule(e.LicenceNo); rule != "" {
+		errs.Add("licence_no", rule)
+	} else {
+		fielderr.CheckText(&errs, "licence_no", e.LicenceNo, false, maxShort)
 	}
-	checkText(&errs, "test_report_no", e.TestReportNo, false, maxShort)
-	checkText(&errs, "cert_no", e.CertNo, false, maxShort)
-	checkText(&errs, "invoice_no", e.InvoiceNo, false, maxShort)
-	checkText(&errs, "note", e.Note, false, maxNote)
+	fielderr.CheckText(&errs, "test_report_no", e.TestReportNo, false, maxShort)
+	fielderr.CheckText(&errs, "cert_no", e.CertNo, false, maxShort)
+	fielderr.CheckText(&errs, "invoice_no", e.InvoiceNo, false, maxShort)
+	fielderr.CheckText(&errs, "note", e.Note, false, maxNote)
 	if in.kind == KindIncoming && e.LicenceNo == "" && e.TestReportNo == "" && e.CertNo == "" &&
 		e.InvoiceNo == "" && len(in.files) == 0 {
 		errs.Add("documents", "rule.ledger.documents")

@@ -298,7 +298,7 @@ func Close(ctx context.Context, db *store.DB, who *auth.User, id, reason string)
 	}
 	reason = strings.TrimSpace(reason)
 	var errs fielderr.List
-	checkText(&errs, "reason", reason, MaxReason)
+	fielderr.CheckText(&errs, "reason", reason, true, MaxReason)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/auth"
@@ -28,16 +27,6 @@ type OpenInput struct {
 	EPC    string `json:"epc"`
 	Level  int    `json:"level"`
 	Reason string `json:"reason"`
-}
-
-// checkText adds rule.required or rule.max_length for a free-text field.
-func checkText(errs *fielderr.List, field, v string, max int) {
-	switch {
-	case v == "":
-		errs.Add(field, "rule.required")
-	case utf8.RuneCountInString(v) > max:
-		errs.Add(field, "rule.max_length", "max", max)
-	}
 }
 
 // Open opens a recall (officers only): it validates the input, traces the
@@ -64,7 +53,7 @@ func open(ctx context.Context, db *store.DB, who *auth.User, in OpenInput, from 
 		errs.Add("level", "rule.recall.level", "min", MinLevel, "max", MaxLevel)
 	}
 	in.Reason = strings.TrimSpace(in.Reason)
-	checkText(&errs, "reason", in.Reason, MaxReason)
+	fielderr.CheckText(&errs, "reason", in.Reason, true, MaxReason)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}

@@ -265,7 +265,7 @@ func DismissProposal(ctx context.Context, db *store.DB, who *auth.User, id, reas
 	}
 	reason = strings.TrimSpace(reason)
 	var errs fielderr.List
-	checkText(&errs, "reason", reason, MaxReason)
+	fielderr.CheckText(&errs, "reason", reason, true, MaxReason)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}

@@ -114,6 +114,7 @@ func (s *Server) runTrace(r *http.Request, tr *traceRequest) (*genealogy.Result,
 
 type traceNodeJSON struct {
 	URI      string   `json:"uri"`
+	Name     string   `json:"name,omitempty"` // a party's registered name`
 	Kind     string   `json:"kind"` // object or party
 	Tier     int      `json:"tier"`
 	At       string   `json:"reached_at,omitempty"`
@@ -188,7 +189,12 @@ func (s *Server) apiTrace(dir genealogy.Direction) http.HandlerFunc {
 			s.apiError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, traceJSON(tr, res))
+		j := traceJSON(tr, res)
+		if err := s.nameParties(r, j); err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, j)
 	}
 }
 
@@ -217,8 +223,18 @@ func (s *Server) tracePage(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case err == nil:
 			j := traceJSON(tr, res)
+			if err := s.nameParties(r, j); err != nil {
+				s.pageError(w, r, err)
+				return
+			}
 			data["Trace"] = j
-			data["Graph"] = traceGraph(res, v)
+			names := map[string]string{}
+			for _, n := range j["nodes"].([]traceNodeJSON) {
+				if n.Name != "" {
+					names[n.URI] = n.Name
+				}
+			}
+			data["Graph"] = traceGraph(res, v, names)
 			data["Export"] = "/trace/export?" + q.Encode()
 			v.Charts = true
 		case errors.Is(err, fielderr.ErrNotFound):
@@ -236,7 +252,7 @@ func (s *Server) tracePage(w http.ResponseWriter, r *http.Request) {
 
 // traceGraph draws the reached nodes tier by tier, goods as circles and
 // parties as squares, each edge labelled with how it was reached.
-func traceGraph(res *genealogy.Result, v *view) string {
+func traceGraph(res *genealogy.Result, v *view, names map[string]string) string {
 	perTier := map[int]int{}
 	type gnode struct {
 		Name     string         `json:"name"`
@@ -256,8 +272,12 @@ func traceGraph(res *genealogy.Result, v *view) string {
 		if res.Direction == genealogy.Upstream {
 			x = -x
 		}
+		label := shortID(n.URI)
+		if nm := names[n.URI]; nm != "" {
+			label = nm
+		}
 		g := gnode{Name: name[n.ID], X: x, Y: perTier[n.Tier] * 70, Value: n.URI, Symbol: "circle",
-			Label: map[string]any{"show": true, "formatter": shortID(n.URI), "position": "bottom"}}
+			Label: map[string]any{"show": true, "formatter": label, "position": "bottom"}}
 		perTier[n.Tier]++
 		if n.Party {
 			g.Category, g.Symbol = 1, "rect"
@@ -351,4 +371,24 @@ func (s *Server) traceExport(w http.ResponseWriter, r *http.Request) {
 	s.sendXLSX(w, r, "trace", func(w http.ResponseWriter) error {
 		return sheet.Export(w, v.T("trace.title"), cols, v.Lang, next)
 	})
+}
+
+// nameParties gives each party of a trace the name it is registered under
+// (or known by), so that an official reads enterprises, not URIs.
+func (s *Server) nameParties(r *http.Request, trace map[string]any) error {
+	names := newRegistryNames(s.db)
+	nodes, _ := trace["nodes"].([]traceNodeJSON)
+	for i := range nodes {
+		if nodes[i].Kind != "party" {
+			continue
+		}
+		name, err := names.partyName(r.Context(), nodes[i].URI)
+		if err != nil {
+			return err
+		}
+		if name != nodes[i].URI {
+			nodes[i].Name = name
+		}
+	}
+	return nil
 }

@@ -349,3 +349,56 @@ func TestQuantityParameters(t *testing.T) {
 		}
 	})
 }
+
+// An error declaration supersedes an event without deleting it: the event
+// is still returned, with its declaration, and its edges leave the trace;
+// the corrective event's edges take their place.
+func TestErrorDeclarationSupersedes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		lot := "https://id.hallmark.example/lot/F/P/L9"
+		ship := func(id, to, extra string) string {
+			return `{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"], "type": "EPCISDocument",
+			"schemaVersion": "2.0", "creationDate": "2026-11-01T00:00:00Z", "epcisBody": {"eventList": [
+			{"type": "ObjectEvent", "eventID": "` + id + `", "eventTime": "2026-10-01T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+			 "action": "OBSERVE", "bizStep": "shipping", "quantityList": [{"epcClass": "` + lot + `", "quantity": 5, "uom": "KGM"}],
+			 "destinationList": [{"type": "owning_party", "destination": "https://id.hallmark.example/party/` + to + `"}]` + extra + `}]}}`
+		}
+		wrong, right := "urn:uuid:11111111-1111-4111-8111-111111111111", "urn:uuid:22222222-2222-4222-8222-222222222222"
+		if _, err := trace.CaptureJSON(ctx, db, []byte(ship(wrong, "A", "")), ""); err != nil {
+			t.Fatal(err)
+		}
+		decl := `, "errorDeclaration": {"declarationTime": "2026-10-02T08:00:00+08:00", "reason": "incorrect_data", "correctiveEventIDs": ["` + right + `"]}`
+		if _, err := trace.CaptureJSON(ctx, db, []byte(ship(wrong, "A", decl)), ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := trace.CaptureJSON(ctx, db, []byte(ship(right, "B", "")), ""); err != nil {
+			t.Fatal(err)
+		}
+		q, _ := trace.ParseQuery(url.Values{"EQ_eventID": {wrong}})
+		page, err := q.Run(ctx, db, "")
+		if err != nil || len(page.Events) != 1 {
+			t.Fatalf("the superseded event is gone: %v %v", page, err)
+		}
+		evs, err := trace.Render(ctx, db, page.Events, trace.FormatNever)
+		if err != nil || evs[0].(map[string]any)["errorDeclaration"] == nil {
+			t.Fatalf("the superseded event comes back without its declaration: %v %v", evs, err)
+		}
+		q, _ = trace.ParseQuery(url.Values{"EQ_errorReason": {"incorrect_data"}})
+		if page, err := q.Run(ctx, db, ""); err != nil || len(page.Events) != 1 {
+			t.Fatalf("EQ_errorReason: %v %v", page, err)
+		}
+		ids, _ := genealogy.NodeIDs(ctx, db, []string{lot})
+		res, err := genealogy.Forward(ctx, db, []int64{ids[lot]}, genealogy.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reached := map[string]bool{}
+		for _, n := range res.Nodes {
+			reached[n.URI] = true
+		}
+		if reached["https://id.hallmark.example/party/A"] || !reached["https://id.hallmark.example/party/B"] {
+			t.Fatalf("forward trace reached %v: want B (the corrective event), not A (the declared error)", reached)
+		}
+	})
+}

@@ -12,30 +12,9 @@ import (
 	"time"
 
 	"github.com/hallmark-platform/hallmark/internal/codes"
+	"github.com/hallmark-platform/hallmark/internal/conformance"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
-
-// conformanceDir finds shared/conformance beside the checkout, walking up
-// from the package; the tests that read it fail, never skip, without it.
-func conformanceDir(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		for _, c := range []string{filepath.Join(dir, "shared", "conformance"), filepath.Join(dir, "..", "shared", "conformance")} {
-			if st, err := os.Stat(c); err == nil && st.IsDir() {
-				return c
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("shared/conformance not found above the package")
-		}
-		dir = parent
-	}
-}
 
 func generate(t testing.TB, spec NetworkSpec) [][]byte {
 	t.Helper()
@@ -66,7 +45,7 @@ func eventsOf(t testing.TB, doc []byte) []map[string]any {
 
 func TestGeneratedDocumentsAreValidEPCIS(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(conformanceDir(t), "epcis", "EPCIS-JSON-Schema.json")
+	path := filepath.Join(conformance.Dir(t), "epcis", "EPCIS-JSON-Schema.json")
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hallmark-platform/hallmark/internal/conformance"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/store/storetest"
 	"github.com/hallmark-platform/hallmark/internal/trace"
@@ -36,7 +37,7 @@ const copyMark = "#copy"
 // because the document is rewritten; capture itself accepts it.
 func loadIFT(t testing.TB, db *store.DB, file string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(conformanceDir(t), "traceability-ift", file))
+	b, err := os.ReadFile(filepath.Join(conformance.Dir(t), "traceability-ift", file))
 	if err != nil {
 		t.Fatal(err)
 	}

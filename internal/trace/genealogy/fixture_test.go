@@ -87,9 +87,13 @@ func (g *graph) unpack(child, parent string, m int) {
 	g.exec(`UPDATE trace_edges SET until = ? WHERE src = ? AND dst = ? AND kind = 2 AND until IS NULL`, minute(m), g.id(child), g.id(parent))
 }
 
-// supersede marks an event as corrected by an error declaration.
+// supersede records an error declaration about an event the way capture
+// does, but leaves the event's edges in place, so that only the walk's own
+// filter keeps them out.
 func (g *graph) supersede(seq int64, m int) {
 	g.exec(`UPDATE epcis_events SET error_time = ? WHERE seq = ?`, minute(m), seq)
+	g.exec(`INSERT INTO epcis_error_declarations (event_id, declaration_time, body, record_time)
+		SELECT event_id, error_time, '{}', error_time FROM epcis_events WHERE seq = ?`, seq)
 }
 
 // names maps a result's tiers back to node names.

@@ -32,7 +32,7 @@ type memEdge struct {
 // LoadGraph reads every edge that the walk may follow (those of events no
 // error declaration superseded) into memory.
 func LoadGraph(ctx context.Context, db *store.DB) (*Graph, error) {
-	rows, err := db.Query(ctx, `SELECT `+edgeCols+` FROM trace_edges t JOIN epcis_events e ON e.seq = t.seq WHERE e.error_time IS NULL`)
+	rows, err := db.Query(ctx, `SELECT `+edgeCols+` FROM trace_edges t WHERE t.seq NOT IN `+superseded)
 	if err != nil {
 		return nil, err
 	}

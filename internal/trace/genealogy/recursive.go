@@ -43,7 +43,7 @@ WITH RECURSIVE walk(node, lo, hi, depth, leaf) AS (
   FROM walk w JOIN trace_edges t ON t.src = w.node
   WHERE w.leaf = 0 AND w.depth < ? AND t.kind IN (1, 2, 3) AND t.at >= w.lo AND t.at < w.hi
     AND t.at >= ? AND t.at <= ?
-    AND NOT EXISTS (SELECT 1 FROM epcis_events e WHERE e.seq = t.seq AND e.error_time IS NOT NULL)
+    AND t.seq NOT IN ` + superseded + `
 )
 SELECT w.node, MIN(w.depth), MIN(w.leaf), n.uri FROM walk w JOIN trace_nodes n ON n.id = w.node GROUP BY w.node, n.uri`
 
@@ -55,7 +55,7 @@ SELECT w.node, MIN(w.depth), MIN(w.leaf), n.uri FROM walk w JOIN trace_nodes n O
   FROM %FROM% JOIN trace_edges t ON t.dst = w.node
   WHERE %W% (t.kind IN (1, 4) OR (t.kind = 2 AND w.whole = 1)) AND t.at >= w.lo AND t.at <= w.hi
     AND t.at >= ? AND t.at <= ?
-    AND NOT EXISTS (SELECT 1 FROM epcis_events e WHERE e.seq = t.seq AND e.error_time IS NOT NULL)`
+    AND t.seq NOT IN ` + superseded + ``
 
 	// up: the containers it was packed into, for the time it was inside.
 	recursiveUp = `
@@ -65,7 +65,7 @@ SELECT w.node, MIN(w.depth), MIN(w.leaf), n.uri FROM walk w JOIN trace_nodes n O
   FROM %FROM% JOIN trace_edges t ON t.src = w.node
   WHERE %W% t.kind = 2 AND t.at >= w.lo AND t.at <= w.hi
     AND t.at >= ? AND t.at <= ?
-    AND NOT EXISTS (SELECT 1 FROM epcis_events e WHERE e.seq = t.seq AND e.error_time IS NOT NULL)`
+    AND t.seq NOT IN ` + superseded + ``
 
 	recursiveBackwardHead = `
 WITH RECURSIVE walk(node, lo, hi, whole, depth, leaf) AS (

@@ -4,10 +4,12 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/store/storetest"
+	"github.com/hallmark-platform/hallmark/internal/trace"
 )
 
 // buildYard lays out a small chain with every time rule in it:
@@ -173,6 +175,48 @@ func TestCycleEnds(t *testing.T) {
 		res = agree(t, db, Upstream, g.idsOf("C"), Options{})
 		if want := map[string]int{"C": 0, "B": 1, "A": 2}; !maps.Equal(g.names(res), want) {
 			t.Errorf("reached %v", g.names(res))
+		}
+	})
+}
+
+// End to end: an event declared in error when it is captured, and one
+// declared in error afterwards, both drop out of the trace.
+func TestDeclaredErrorsLeaveTheTrace(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		lot := "https://id.gs1.org/01/06910000001003/10/L1"
+		ship := func(id, to, extra string) string {
+			return `{"type":"ObjectEvent","eventID":"` + id + `","eventTime":"2025-03-01T10:00:00.000+08:00","eventTimeZoneOffset":"+08:00",
+				"quantityList":[{"epcClass":"` + lot + `","quantity":5,"uom":"KGM"}],"action":"OBSERVE","bizStep":"shipping",
+				"destinationList":[{"type":"owning_party","destination":"` + to + `"}]` + extra + `}`
+		}
+		doc := func(events ...string) []byte {
+			return []byte(`{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument",
+				"schemaVersion":"2.0","creationDate":"2025-03-01T12:00:00.000+08:00","epcisBody":{"eventList":[` + strings.Join(events, ",") + `]}}`)
+		}
+		declared := `,"errorDeclaration":{"declarationTime":"2025-03-02T09:00:00.000+08:00","reason":"incorrect_data"}`
+		for _, d := range [][]byte{
+			doc(ship("urn:uuid:e1", "https://id.gs1.org/417/6940000000003", ""),
+				ship("urn:uuid:e2", "https://id.gs1.org/417/6940000010002", declared),
+				ship("urn:uuid:e3", "https://id.gs1.org/417/6940000020001", "")),
+			doc(ship("urn:uuid:e1", "https://id.gs1.org/417/6940000000003", declared)),
+		} {
+			if _, err := trace.CaptureJSON(ctx, db, d, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids, err := NodeIDs(ctx, db, []string{lot})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := agree(t, db, Downstream, []int64{ids[lot]}, Options{})
+		var reached []string
+		for _, n := range res.Nodes[1:] {
+			reached = append(reached, n.URI)
+		}
+		if want := []string{"https://id.gs1.org/417/6940000020001"}; !slices.Equal(reached, want) {
+			t.Fatalf("reached %v, want only %v", reached, want)
 		}
 	})
 }

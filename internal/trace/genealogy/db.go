@@ -201,13 +201,23 @@ func NodeIDs(ctx context.Context, db *store.DB, uris []string) (map[string]int64
 // resolve fills in the URIs of a result, and tells whether each start node is
 // goods: a node that no event names in a goods role (epcList, parentID,
 // childEPCs, input/output lists, quantity lists) is a party or location.
+//
+// Only start nodes are looked up in epcis_event_nodes: the walk knows what
+// every other node is from the edge that reached it.
 func resolve(ctx context.Context, db *store.DB, res *Result) error {
 	ids := res.IDs()
+	var starts []int64
+	for _, n := range res.Nodes {
+		if n.Via == nil {
+			starts = append(starts, n.ID)
+		}
+	}
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
 		var args []any
-		rows, err := db.Query(ctx, `SELECT n.id, n.uri, CASE WHEN EXISTS (SELECT 1 FROM epcis_event_nodes x
-			WHERE x.node = n.id AND x.role BETWEEN 1 AND 9) THEN 1 ELSE 0 END FROM trace_nodes n WHERE `+in(db.Dialect, "n.id", part, &args), args...)
+		rows, err := db.Query(ctx, `SELECT n.id, n.uri, CASE WHEN `+in(db.Dialect, "n.id", starts, &args)+` THEN
+			(CASE WHEN EXISTS (SELECT 1 FROM epcis_event_nodes x WHERE x.node = n.id AND x.role BETWEEN 1 AND 9) THEN 1 ELSE 0 END)
+			ELSE 1 END FROM trace_nodes n WHERE `+in(db.Dialect, "n.id", part, &args), args...)
 		if err != nil {
 			return err
 		}

@@ -45,7 +45,6 @@ type Query struct {
 	after       *cursor
 	fingerprint string
 	nodeMatch   []nodeMatch
-	empty       bool // a filter that no stored identifier can satisfy
 }
 
 type nodeMatch struct {

@@ -207,10 +207,6 @@ type edge struct {
 	uom      string
 }
 
-// objects are the roles whose identifiers are goods (not parties or places).
-var objectRoles = map[Role]bool{RoleEPC: true, RoleParent: true, RoleChild: true, RoleInput: true, RoleOutput: true,
-	RoleClass: true, RoleChildClass: true, RoleInputClass: true, RoleOutputClass: true}
-
 func edgesOf(e *event, seq int64, id map[string]int64) []edge {
 	var out []edge
 	by := map[Role][]ref{}

@@ -33,7 +33,6 @@ var (
 	melonGTIN14 = withCheck("0690123400001") // the raw material, not registered
 	farmGLN     = withCheck("690123450001")
 	plantGLN    = withCheck("690123450002")
-	juiceLot    = "JX-2026/09" // a slash, to be percent-encoded in the path
 )
 
 func juiceGTIN14() string { return "0" + juiceGTIN13 }

@@ -329,7 +329,7 @@ func TestEPCISWebhookSubscription(t *testing.T) {
 	if sigs[1] != subscribe.Sign(token, []byte(bodies[1])) {
 		t.Errorf("GS1-Signature %q does not sign the body", sigs[1])
 	}
-	resp, body = s.queryDo(ent, "GET", loc, "")
+	_, body = s.queryDo(ent, "GET", loc, "")
 	if !strings.Contains(body, `"lastNotifiedAt"`) {
 		t.Errorf("no lastNotifiedAt after a delivery: %s", body)
 	}

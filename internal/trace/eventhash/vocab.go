@@ -52,8 +52,6 @@ var (
 		"altitude", "axial_distance", "azimuth", "easting", "elevation_angle", "height", "latitude",
 		"longitude", "northing", "polar_angle", "spherical_radius", "x", "y", "z")
 
-	vocabErrorReason = newVocabulary(cbvBase+"ER-", "", "did_not_occur", "incorrect_data")
-
 	// Measurement types and sensor exceptions are gs1: terms; the gs1 prefix
 	// is https://gs1.org/voc/ in the standard context, and a document may
 	// declare it.

@@ -114,8 +114,8 @@ func (s *Server) runTrace(r *http.Request, tr *traceRequest) (*genealogy.Result,
 
 type traceNodeJSON struct {
 	URI      string   `json:"uri"`
-	Name     string   `json:"name,omitempty"` // a party's registered name`
-	Kind     string   `json:"kind"` // object or party
+	Name     string   `json:"name,omitempty"` // a party's registered name
+	Kind     string   `json:"kind"`           // object or party
 	Tier     int      `json:"tier"`
 	At       string   `json:"reached_at,omitempty"`
 	Quantity *float64 `json:"quantity,omitempty"`

@@ -128,11 +128,16 @@ func startBrowser(t *testing.T, acceptLanguage string) context.Context {
 	return ctx
 }
 
-// step bounds one browser action, so that a page that never arrives fails
-// the test quickly with the step's name instead of hanging it.
+// stepLimit bounds one browser action. It guards against a page that never
+// arrives (the test fails naming the step instead of hanging), not against a
+// slow one: printing CJK pages to PDF on a loaded two-core machine has taken
+// over 15 s.
+const stepLimit = time.Minute
+
+// step bounds one browser action by stepLimit.
 func step[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, stepLimit)
 	defer cancel()
 	v, err := chromedp.Run(sctx, a)
 	if err != nil {
@@ -149,7 +154,7 @@ func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action
 // load waits for the page that the steps lead to and returns its status.
 func load(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) int64 {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, stepLimit)
 	defer cancel()
 	resp, err := chromedp.RunResponse(sctx, steps...)
 	if err != nil {

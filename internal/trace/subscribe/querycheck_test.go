@@ -77,6 +77,10 @@ func TestSchemaAcceptsConformanceQuery(t *testing.T) {
 		if err := checkSchema(q); err != nil {
 			t.Fatalf("%s: %v", filepath.Base(f), err)
 		}
+		// The whole check too: the store runs every parameter it uses.
+		if _, err := CheckQuery(q); err != nil {
+			t.Fatalf("%s: %v", filepath.Base(f), err)
+		}
 		params := toValues(q)
 		if got := params["EQ_action"]; strings.Join(got, "|") != "ADD|OBSERVE" {
 			t.Errorf("EQ_action became %q", got)

@@ -26,19 +26,26 @@ const (
 // in a product category. Numbers are decimal text as the standard prints
 // them, so that the number of places survives (rounding depends on it).
 type Limit struct {
-	ID           string     `json:"id"`
-	Standard     string     `json:"standard"` // e.g. "GB 2763-2021"
-	Clause       string     `json:"clause"`   // where the value is printed, e.g. "4.18 表18"
-	Category     string     `json:"category"` // product category as the standard names it
-	Item         string     `json:"item"`     // test item, e.g. "毒死蜱"
-	Comparison   Comparison `json:"comparison"`
-	Min          string     `json:"min,omitempty"`
-	Max          string     `json:"max,omitempty"`
-	Unit         string     `json:"unit"`
-	LOD          string     `json:"lod,omitempty"` // detection limit the standard's method gives, if any
-	Method       string     `json:"method,omitempty"`
-	Illustrative bool       `json:"illustrative"` // not checked against the published standard
-	Note         string     `json:"note,omitempty"`
+	ID         string     `json:"id"`
+	Standard   string     `json:"standard"` // e.g. "GB 2763-2021"
+	Clause     string     `json:"clause"`   // where the value is printed, e.g. "4.18 表18"
+	Category   string     `json:"category"` // product category as the standard names it
+	Item       string     `json:"item"`     // test item, e.g. "毒死蜱"
+	Comparison Comparison `json:"comparison"`
+	Min        string     `json:"min,omitempty"`
+	Max        string     `json:"max,omitempty"`
+	Unit       string     `json:"unit"`
+	LOD        string     `json:"lod,omitempty"` // detection limit the standard's method gives, if any
+	Method     string     `json:"method,omitempty"`
+	// Rounded selects GB/T 8170 §4.3.2's rounded-value comparison (修约值比较法):
+	// the result is rounded to the limit's places before it is compared.
+	// Without it the full value is compared (全数值比较法, §4.3.3), the rule
+	// where a standard does not say otherwise.
+	Rounded      bool   `json:"rounded"`
+	Illustrative bool   `json:"illustrative"` // not checked against the published standard
+	Note         string `json:"note,omitempty"`
+	CreatedAt    int64  `json:"created_at,omitempty"` // Unix ms; set by the catalogue
+	UpdatedAt    int64  `json:"updated_at,omitempty"`
 }
 
 // Measured is one reported result.

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"sort"
 	"strconv"
@@ -55,15 +56,22 @@ func IsValidation(err error) bool {
 var english = message.NewPrinter(language.English)
 
 type schemas struct {
-	root   *jsonschema.Schema            // documents and single events with @context
-	event  *jsonschema.Schema            // one event inside a document's eventList
-	byType map[string]*jsonschema.Schema // the definition each standard event type is held to
+	root   *checker            // documents and single events with @context
+	event  *checker            // one event inside a document's eventList
+	byType map[string]*checker // the definition each standard event type is held to
+}
+
+// checker is one schema twice over: the quick check that answers whether a
+// value is valid, and the full validator that explains why one is not.
+type checker struct {
+	full  *jsonschema.Schema
+	quick *schema.Quick
 }
 
 // forEvent is the schema an event in a document is checked against: for a
 // standard type its own definition, which is what the general definition's
 // if/then chain selects, without walking the chain for every event.
-func (s *schemas) forEvent(m map[string]any) *jsonschema.Schema {
+func (s *schemas) forEvent(m map[string]any) *checker {
 	if t, ok := m["type"].(string); ok {
 		if sch := s.byType[t]; sch != nil {
 			return sch
@@ -86,27 +94,50 @@ var compiled = sync.OnceValues(func() (*schemas, error) {
 	if err := c.AddResource(schema.SchemaURL, doc); err != nil {
 		return nil, err
 	}
-	root, err := c.Compile(schema.SchemaURL)
+	quickDoc, err := decodeNumbers(schema.JSON)
 	if err != nil {
 		return nil, err
 	}
-	event, err := c.Compile(schema.SchemaURL + "#/definitions/EPCIS-Document-Event")
-	if err != nil {
+	both := func(fragment string) (*checker, error) {
+		full, err := c.Compile(schema.SchemaURL + fragment)
+		if err != nil {
+			return nil, err
+		}
+		quick, err := schema.CompileQuick(quickDoc, fragment)
+		if err != nil {
+			return nil, err
+		}
+		return &checker{full: full, quick: quick}, nil
+	}
+	out := &schemas{byType: map[string]*checker{}}
+	if out.root, err = both(""); err != nil {
 		return nil, err
 	}
-	out := &schemas{root: root, event: event, byType: map[string]*jsonschema.Schema{}}
+	if out.event, err = both("#/definitions/EPCIS-Document-Event"); err != nil {
+		return nil, err
+	}
 	for _, t := range EventTypes {
-		if out.byType[t], err = c.Compile(schema.SchemaURL + "#/definitions/" + t); err != nil {
+		if out.byType[t], err = both("#/definitions/" + t); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 })
 
+func decodeNumbers(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	return v, dec.Decode(&v)
+}
+
 // checkSchema validates v with s and turns the library's error tree into
 // problems at the deepest failing locations, prefixed with base.
-func checkSchema(s *jsonschema.Schema, v any, base string) *ValidationError {
-	err := s.Validate(v)
+func checkSchema(s *checker, v any, base string) *ValidationError {
+	if s.quick.Valid(v) {
+		return nil
+	}
+	err := s.full.Validate(v)
 	if err == nil {
 		return nil
 	}

@@ -36,6 +36,9 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	dsn     string
+	// stopCheckpoints ends SQLite's background checkpointer; done says it has.
+	stopCheckpoints chan struct{}
+	checkpointsDone chan struct{}
 }
 
 // IsPostgres reports whether dsn selects PostgreSQL.
@@ -85,7 +88,35 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open SQLite %s: %w", dsn, err)
 	}
+	db.stopCheckpoints, db.checkpointsDone = make(chan struct{}), make(chan struct{})
+	go db.checkpoints(checkpointEvery)
 	return db, nil
+}
+
+// checkpointEvery is how often the background checkpointer copies the WAL
+// into the database.
+const checkpointEvery = time.Second
+
+// checkpoints copies committed pages from the WAL into the database file
+// in the background. SQLite would otherwise do it inside whichever commit
+// pushes the WAL past a thousand pages, and a bulk writer would wait for it
+// (a fifth of the time of capturing a thousand EPCIS events). PASSIVE never
+// waits for readers or the writer; what it cannot copy now it copies on a
+// later round, and Maintain truncates the WAL nightly.
+func (db *DB) checkpoints(every time.Duration) {
+	defer close(db.checkpointsDone)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stopCheckpoints:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), every)
+			_, _ = db.read.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+			cancel()
+		}
+	}
 }
 
 // sqliteDSN builds a modernc DSN. Pragmas must be given as _pragma=name(value):
@@ -100,6 +131,8 @@ func sqliteDSN(path string, writer bool) string {
 	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Add("_pragma", "cache_size(-32000)")
 	if writer {
+		// Checkpoints run in the background (see checkpoints), not in commits.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 		q.Add("_txlock", "immediate")
 	}
 	return "file:" + path + "?" + q.Encode()
@@ -122,8 +155,15 @@ func (db *DB) Maintain(ctx context.Context) error {
 	return err
 }
 
-// Close closes both pools.
+// Close stops the checkpointer, copies what is left in the WAL into the
+// database, and closes both pools.
 func (db *DB) Close() error {
+	if db.stopCheckpoints != nil {
+		close(db.stopCheckpoints)
+		<-db.checkpointsDone
+		db.stopCheckpoints = nil
+		_, _ = db.write.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
@@ -69,6 +71,51 @@ func eventsOf(doc map[string]any) ([]any, string, *ValidationError) {
 // and every event against the GS1 schema, then identifiers and times. It
 // returns the parsed events in document order.
 func CheckDocument(doc map[string]any, behaviour string) ([]*event, *ValidationError) {
+	c, bad := startCheck(doc, store.Now())
+	if bad != nil {
+		return nil, bad
+	}
+	out := []*event{}
+	problems := &ValidationError{}
+	for i := range c.chunks {
+		evs, bad := c.chunk(i)
+		out = append(out, evs...)
+		if bad != nil {
+			problems.Problems = append(problems.Problems, bad.Problems...)
+			if behaviour != behaviourProceed && len(problems.Problems) >= 10 {
+				break
+			}
+		}
+	}
+	c.stop()
+	if len(problems.Problems) > 0 {
+		return out, problems
+	}
+	return out, nil
+}
+
+// checkChunk is how many events a checker takes at a time: small enough
+// that storing can start soon after checking does, large enough that the
+// store writes them in few statements.
+const checkChunk = 100
+
+// checking is a document's events being checked on every core, chunk by
+// chunk, so that a capture stores one chunk while the next is checked.
+type checking struct {
+	chunks []checkedChunk
+	quit   chan struct{}
+	wg     sync.WaitGroup
+}
+
+type checkedChunk struct {
+	done   chan struct{}
+	events []*event
+	bad    *ValidationError
+}
+
+// startCheck checks the envelope at once and starts checking the events;
+// recordTime (Unix ms) is written into each event as it will be stored.
+func startCheck(doc map[string]any, recordTime int64) (*checking, *ValidationError) {
 	s, err := compiled()
 	if err != nil {
 		return nil, invalid("", "rule.epcis.schema", err.Error())
@@ -88,53 +135,74 @@ func CheckDocument(doc map[string]any, behaviour string) ([]*event, *ValidationE
 	}
 	ns := eventhash.NamespacesOf(doc)
 	extra := userContexts(doc)
-	// Events are checked on every core: schema validation and hashing
-	// are most of a capture's work.
-	type checked struct {
-		e   *event
-		bad *ValidationError
+	rt := formatRecordTime(recordTime)
+	c := &checking{chunks: make([]checkedChunk, (len(evs)+checkChunk-1)/checkChunk), quit: make(chan struct{})}
+	for i := range c.chunks {
+		c.chunks[i].done = make(chan struct{})
 	}
-	results := make([]checked, len(evs))
-	var wg sync.WaitGroup
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(evs)/64))
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < len(evs); i += workers {
-				p := ptr(at, i)
-				m, ok := evs[i].(map[string]any)
-				if !ok {
-					results[i].bad = invalid(p, "rule.epcis.schema", "not an object")
-					continue
+	var next atomic.Int64
+	for range min(runtime.GOMAXPROCS(0), len(c.chunks)) {
+		c.wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(c.chunks) {
+					return
 				}
-				results[i].e, results[i].bad = checkEvent(s, m, p, ns, false)
+				select {
+				case <-c.quit:
+					return
+				default:
+				}
+				ch := &c.chunks[i]
+				problems := &ValidationError{}
+				for j := i * checkChunk; j < min((i+1)*checkChunk, len(evs)); j++ {
+					p := ptr(at, j)
+					m, ok := evs[j].(map[string]any)
+					if !ok {
+						problems.Problems = append(problems.Problems, invalid(p, "rule.epcis.schema", "not an object").Problems...)
+						continue
+					}
+					e, bad := checkEvent(s, m, p, ns, false)
+					if bad != nil {
+						problems.Problems = append(problems.Problems, bad.Problems...)
+						continue
+					}
+					if _, ok := m["@context"]; !ok && len(extra) > 0 {
+						// Events are stored and returned one by one: each keeps
+						// the namespaces its extensions were declared with.
+						m["@context"] = extra
+					}
+					if err := e.marshal(rt); err != nil {
+						problems.Problems = append(problems.Problems, invalid(p, "rule.epcis.schema", err.Error()).Problems...)
+						continue
+					}
+					ch.events = append(ch.events, e)
+				}
+				if len(problems.Problems) > 0 {
+					ch.bad = problems
+				}
+				close(ch.done)
 			}
-		}(w)
+		})
 	}
-	wg.Wait()
-	out := make([]*event, 0, len(evs))
-	problems := &ValidationError{}
-	for i, r := range results {
-		if r.bad != nil {
-			problems.Problems = append(problems.Problems, r.bad.Problems...)
-			if behaviour != behaviourProceed && len(problems.Problems) >= 10 {
-				break
-			}
-			continue
-		}
-		m := evs[i].(map[string]any)
-		if _, ok := m["@context"]; !ok && len(extra) > 0 {
-			// Events are stored and returned one by one: each keeps the
-			// namespaces its extensions were declared with.
-			m["@context"] = extra
-		}
-		out = append(out, r.e)
-	}
-	if len(problems.Problems) > 0 {
-		return out, problems
-	}
-	return out, nil
+	return c, nil
+}
+
+// chunk waits for chunk i and returns its good events and its problems.
+func (c *checking) chunk(i int) ([]*event, *ValidationError) {
+	<-c.chunks[i].done
+	return c.chunks[i].events, c.chunks[i].bad
+}
+
+// stop ends the checking early (the rest is not needed) and waits for the
+// checkers to leave.
+func (c *checking) stop() {
+	close(c.quit)
+	c.wg.Wait()
+}
+
+func formatRecordTime(ms int64) string {
+	return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
 func checkEvent(s *schemas, m map[string]any, at string, ns eventhash.Namespaces, single bool) (*event, *ValidationError) {
@@ -216,27 +284,51 @@ func Capture(ctx context.Context, db *store.DB, doc map[string]any, o Options) (
 	if o.Behaviour != behaviourRollback && o.Behaviour != behaviourProceed {
 		return nil, invalid("GS1-Capture-Error-Behaviour", "rule.epcis.behaviour", "rollback or proceed")
 	}
-	evs, bad := CheckDocument(doc, o.Behaviour)
-	if bad != nil && (o.Behaviour == behaviourRollback || len(evs) == 0) {
+	// Storing a chunk overlaps checking the next: the writer holds the
+	// transaction open while the checkers work, and a document refused
+	// part-way rolls back whole.
+	now := store.Now()
+	c, bad := startCheck(doc, now)
+	if bad != nil {
 		return nil, bad
 	}
-	job := &Job{ID: store.NewID(), CreatedAt: store.Now(), Behaviour: o.Behaviour, Owner: o.Owner, CreatedBy: audit.ActorFrom(ctx).ID}
-	if bad != nil {
-		job.Errors = bad.Problems
-	}
+	defer c.stop()
+	job := &Job{ID: store.NewID(), CreatedAt: now, Behaviour: o.Behaviour, Owner: o.Owner, CreatedBy: audit.ActorFrom(ctx).ID}
+	problems := &ValidationError{}
+	good := 0
 	err := db.Tx(ctx, func(tx *store.Tx) error {
-		n, err := storeEvents(ctx, tx, evs, job, false)
-		if err != nil {
-			return err
+		w := newWriter(tx, job, false, now)
+		for i := range c.chunks {
+			evs, bad := c.chunk(i)
+			good += len(evs)
+			if bad != nil {
+				problems.Problems = append(problems.Problems, bad.Problems...)
+				if o.Behaviour == behaviourRollback && len(problems.Problems) >= 10 {
+					break
+				}
+			}
+			if len(problems.Problems) > 0 && o.Behaviour == behaviourRollback {
+				continue // refused whole: only the problems matter now
+			}
+			n, err := w.store(ctx, evs)
+			if err != nil {
+				return err
+			}
+			job.Events += n
 		}
-		job.Events = n
+		if len(problems.Problems) > 0 {
+			if o.Behaviour == behaviourRollback || good == 0 {
+				return problems
+			}
+			job.Errors = append(problems.Problems, job.Errors...)
+		}
 		job.FinishedAt = store.Now()
 		job.Success = len(job.Errors) == 0
 		if err := insertJob(ctx, tx, job); err != nil {
 			return err
 		}
 		return audit.Write(ctx, tx, audit.Entry{Action: "capture", Entity: "epcis_capture", EntityID: job.ID,
-			After: map[string]any{"events": n, "owner": o.Owner, "behaviour": o.Behaviour, "errors": len(job.Errors)}})
+			After: map[string]any{"events": job.Events, "owner": o.Owner, "behaviour": o.Behaviour, "errors": len(job.Errors)}})
 	})
 	if err != nil {
 		return nil, err
@@ -273,7 +365,7 @@ func CaptureEvent(ctx context.Context, db *store.DB, m map[string]any, owner str
 	}
 	job := &Job{ID: store.NewID(), CreatedAt: store.Now(), Behaviour: behaviourRollback, Owner: owner, CreatedBy: audit.ActorFrom(ctx).ID}
 	err = db.Tx(ctx, func(tx *store.Tx) error {
-		n, err := storeEvents(ctx, tx, []*event{e}, job, true)
+		n, err := newWriter(tx, job, true, store.Now()).store(ctx, []*event{e})
 		if err != nil {
 			return err
 		}

@@ -99,6 +99,7 @@ type event struct {
 	refs             []ref
 	fields           []field
 	declaration      *declaration
+	body             string // the event as stored (see marshal)
 }
 
 type declaration struct {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/hallmark-platform/hallmark/internal/store"
 )
@@ -22,13 +21,39 @@ const (
 	chunkEdges  = 400
 )
 
-// storeEvents writes events that passed validation, in document order. An
+// writer stores one capture's events, a chunk at a time, in one transaction.
+type writer struct {
+	tx     *store.Tx
+	job    *Job
+	single bool
+	now    int64
+	// inDoc holds the hash of every event ID written so far in this capture.
+	inDoc map[string]string
+}
+
+func newWriter(tx *store.Tx, job *Job, single bool, now int64) *writer {
+	return &writer{tx: tx, job: job, single: single, now: now, inDoc: map[string]string{}}
+}
+
+// marshal renders the event as it is stored: with its eventID (the hash ID
+// when it came without one) and its record time.
+func (e *event) marshal(recordTime string) error {
+	if _, ok := e.raw["eventID"]; !ok {
+		e.raw["eventID"] = e.eventID
+	}
+	e.raw["recordTime"] = recordTime
+	b, err := json.Marshal(e.raw)
+	e.body = string(b)
+	return err
+}
+
+// store writes events that passed validation, in document order. An
 // event whose eventID is already stored with the same content is skipped
 // (capture is idempotent); with a different content it is refused. An event
 // that declares an error about a stored event is kept beside that event and
 // takes its edges out of the trace. It returns how many events were added.
-func storeEvents(ctx context.Context, tx *store.Tx, evs []*event, job *Job, single bool) (int, error) {
-	now := store.Now()
+func (w *writer) store(ctx context.Context, evs []*event) (int, error) {
+	tx, job, single, now, inDoc := w.tx, w.job, w.single, w.now, w.inDoc
 	ids := make([]string, 0, len(evs))
 	for _, e := range evs {
 		ids = append(ids, e.eventID)
@@ -38,7 +63,6 @@ func storeEvents(ctx context.Context, tx *store.Tx, evs []*event, job *Job, sing
 		return 0, err
 	}
 	var fresh, decls []*event
-	inDoc := map[string]string{}
 	for _, e := range evs {
 		if e.declaration != nil {
 			if _, ok := stored[e.eventID]; ok {
@@ -88,18 +112,14 @@ func storeEvents(ctx context.Context, tx *store.Tx, evs []*event, job *Job, sing
 	if err != nil {
 		return 0, err
 	}
-	rt := time.UnixMilli(now).UTC().Format("2006-01-02T15:04:05.000Z")
 	var evRows, nodeRows, fieldRows []any
 	var edges []edge
 	for i, e := range fresh {
 		seq := seqs[i]
-		if _, ok := e.raw["eventID"]; !ok {
-			e.raw["eventID"] = e.eventID
-		}
-		e.raw["recordTime"] = rt
-		body, err := json.Marshal(e.raw)
-		if err != nil {
-			return 0, err
+		if e.body == "" {
+			if err := e.marshal(formatRecordTime(now)); err != nil {
+				return 0, err
+			}
 		}
 		var errTime any
 		var errReason string
@@ -107,7 +127,7 @@ func storeEvents(ctx context.Context, tx *store.Tx, evs []*event, job *Job, sing
 			errTime, errReason = e.declaration.at, e.declaration.reason
 		}
 		evRows = append(evRows, seq, e.eventID, e.hashID, e.typ, e.eventTime, now, e.action, e.bizStep, e.disposition,
-			nullID(nodeID, e.readPoint), nullID(nodeID, e.bizLocation), e.transformationID, errTime, errReason, job.ID, job.Owner, string(body))
+			nullID(nodeID, e.readPoint), nullID(nodeID, e.bizLocation), e.transformationID, errTime, errReason, job.ID, job.Owner, e.body)
 		seen := map[[2]int64]bool{}
 		for _, r := range e.refs {
 			k := [2]int64{nodeID[r.uri], int64(r.role)}

@@ -229,6 +229,13 @@ func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return t.tx.QueryRowContext(ctx, rebind(t.Dialect, q), args...)
 }
 
+// Prepare prepares q for repeated use within the transaction; the statement
+// closes with it. Bulk writers prepare their multi-row statements once
+// rather than having SQLite parse thousands of placeholders every time.
+func (t *Tx) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
+	return t.tx.PrepareContext(ctx, rebind(t.Dialect, q))
+}
+
 // AfterCommit registers fn to run once the transaction has committed, e.g. to
 // wake the event runner.
 func (t *Tx) AfterCommit(fn func()) { t.after = append(t.after, fn) }

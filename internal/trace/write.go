@@ -29,10 +29,36 @@ type writer struct {
 	now    int64
 	// inDoc holds the hash of every event ID written so far in this capture.
 	inDoc map[string]string
+	// nodes holds the ID and whether an EPC URN alias is on record, of every
+	// node this capture has looked up or added: a document names the same
+	// parties and places again and again.
+	nodes map[string]knownNode
+	stmts map[string]*sql.Stmt
+}
+
+type knownNode struct {
+	id       int64
+	hasAlias bool
 }
 
 func newWriter(tx *store.Tx, job *Job, single bool, now int64) *writer {
-	return &writer{tx: tx, job: job, single: single, now: now, inDoc: map[string]string{}}
+	return &writer{tx: tx, job: job, single: single, now: now, inDoc: map[string]string{},
+		nodes: map[string]knownNode{}, stmts: map[string]*sql.Stmt{}}
+}
+
+// exec runs q, prepared once per capture: the multi-row statements repeat
+// with the same shape chunk after chunk.
+func (w *writer) exec(ctx context.Context, q string, args ...any) error {
+	st, ok := w.stmts[q]
+	if !ok {
+		var err error
+		if st, err = w.tx.Prepare(ctx, q); err != nil {
+			return err
+		}
+		w.stmts[q] = st
+	}
+	_, err := st.ExecContext(ctx, args...)
+	return err
 }
 
 // marshal renders the event as it is stored: with its eventID (the hash ID
@@ -104,7 +130,7 @@ func (w *writer) store(ctx context.Context, evs []*event) (int, error) {
 			}
 		}
 	}
-	nodeID, err := internNodes(ctx, tx, nodes)
+	nodeID, err := w.internNodes(ctx, nodes)
 	if err != nil {
 		return 0, err
 	}
@@ -152,21 +178,21 @@ func (w *writer) store(ctx context.Context, evs []*event) (int, error) {
 			}
 		}
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO epcis_events (seq, event_id, hash_id, event_type, event_time, record_time, action, biz_step,
+	if err := w.insertRows(ctx, `INSERT INTO epcis_events (seq, event_id, hash_id, event_type, event_time, record_time, action, biz_step,
 		disposition, read_point, biz_location, transformation_id, error_time, error_reason, capture_id, owner_id, body) VALUES `, 17, chunkEvents, evRows); err != nil {
 		return 0, err
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO epcis_event_nodes (node, role, seq, qty) VALUES `, 4, chunkNodes, nodeRows); err != nil {
+	if err := w.insertRows(ctx, `INSERT INTO epcis_event_nodes (node, role, seq, qty) VALUES `, 4, chunkNodes, nodeRows); err != nil {
 		return 0, err
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO epcis_event_fields (seq, name, value) VALUES `, 3, chunkNodes, fieldRows); err != nil {
+	if err := w.insertRows(ctx, `INSERT INTO epcis_event_fields (seq, name, value) VALUES `, 3, chunkNodes, fieldRows); err != nil {
 		return 0, err
 	}
 	var edgeRows []any
 	for _, g := range edges {
 		edgeRows = append(edgeRows, g.src, g.dst, g.kind, g.at, g.until, g.seq, g.qty, g.uom)
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO trace_edges (src, dst, kind, at, until, seq, qty, uom) VALUES `, 8, chunkEdges, edgeRows); err != nil {
+	if err := w.insertRows(ctx, `INSERT INTO trace_edges (src, dst, kind, at, until, seq, qty, uom) VALUES `, 8, chunkEdges, edgeRows); err != nil {
 		return 0, err
 	}
 	for _, d := range decls {
@@ -372,13 +398,17 @@ func storedHashes(ctx context.Context, tx *store.Tx, ids []string) (map[string]s
 
 // internNodes returns the node ID of every URI, adding the missing ones and
 // remembering an EPC URN alias the first time one is seen.
-func internNodes(ctx context.Context, tx *store.Tx, uris map[string]string) (map[string]int64, error) {
-	all := make([]string, 0, len(uris))
-	for u := range uris {
-		all = append(all, u)
-	}
+func (w *writer) internNodes(ctx context.Context, uris map[string]string) (map[string]int64, error) {
+	tx := w.tx
 	ids := make(map[string]int64, len(uris))
-	aliases := map[string]string{}
+	var unknown []string
+	for u := range uris {
+		if n, ok := w.nodes[u]; ok {
+			ids[u] = n.id
+		} else {
+			unknown = append(unknown, u)
+		}
+	}
 	lookup := func(list []string) error {
 		for start := 0; start < len(list); start += chunkIDs {
 			part := list[start:min(start+chunkIDs, len(list))]
@@ -398,7 +428,7 @@ func internNodes(ctx context.Context, tx *store.Tx, uris map[string]string) (map
 					return err
 				}
 				ids[uri] = id
-				aliases[uri] = urn
+				w.nodes[uri] = knownNode{id: id, hasAlias: urn != ""}
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
@@ -407,31 +437,57 @@ func internNodes(ctx context.Context, tx *store.Tx, uris map[string]string) (map
 		}
 		return nil
 	}
-	if err := lookup(all); err != nil {
+	if err := lookup(unknown); err != nil {
 		return nil, err
 	}
 	var missing []any
 	var names []string
-	for _, u := range all {
-		if _, ok := ids[u]; !ok {
-			missing = append(missing, u, uris[u])
+	for u, urn := range uris {
+		n, ok := w.nodes[u]
+		switch {
+		case !ok:
+			missing = append(missing, u, urn)
 			names = append(names, u)
-		} else if uris[u] != "" && aliases[u] == "" {
-			if _, err := tx.Exec(ctx, `UPDATE trace_nodes SET urn = ? WHERE id = ?`, uris[u], ids[u]); err != nil {
+		case urn != "" && !n.hasAlias:
+			if _, err := tx.Exec(ctx, `UPDATE trace_nodes SET urn = ? WHERE id = ?`, urn, n.id); err != nil {
 				return nil, err
 			}
+			w.nodes[u] = knownNode{id: n.id, hasAlias: true}
 		}
 	}
 	if len(names) == 0 {
 		return ids, nil
 	}
+	// RETURNING hands back the new IDs; a node another transaction added
+	// meanwhile (PostgreSQL) is looked up after.
 	for start := 0; start < len(missing); start += 2 * chunkNodes {
 		part := missing[start:min(start+2*chunkNodes, len(missing))]
-		if _, err := tx.Exec(ctx, `INSERT INTO trace_nodes (uri, urn) VALUES `+joinPlaceholders(len(part)/2, 2)+` ON CONFLICT (uri) DO NOTHING`, part...); err != nil {
+		rows, err := tx.Query(ctx, `INSERT INTO trace_nodes (uri, urn) VALUES `+joinPlaceholders(len(part)/2, 2)+` ON CONFLICT (uri) DO NOTHING RETURNING id, uri, urn`, part...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var uri, urn string
+			if err := rows.Scan(&id, &uri, &urn); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ids[uri] = id
+			w.nodes[uri] = knownNode{id: id, hasAlias: urn != ""}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return nil, err
 		}
 	}
-	return ids, lookup(names)
+	var raced []string
+	for _, u := range names {
+		if _, ok := ids[u]; !ok {
+			raced = append(raced, u)
+		}
+	}
+	return ids, lookup(raced)
 }
 
 // allocSeqs reserves n consecutive-or-not sequence numbers for table's
@@ -469,10 +525,10 @@ func allocSeqs(ctx context.Context, tx *store.Tx, table string, n int) ([]int64,
 
 // insertRows sends rows (width values each) in multi-row INSERTs of at most
 // per rows.
-func insertRows(ctx context.Context, tx *store.Tx, head string, width, per int, rows []any) error {
+func (w *writer) insertRows(ctx context.Context, head string, width, per int, rows []any) error {
 	for start := 0; start < len(rows); start += width * per {
 		part := rows[start:min(start+width*per, len(rows))]
-		if _, err := tx.Exec(ctx, head+joinPlaceholders(len(part)/width, width), part...); err != nil {
+		if err := w.exec(ctx, head+joinPlaceholders(len(part)/width, width), part...); err != nil {
 			return err
 		}
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/plan"
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
-	"github.com/hallmark-platform/hallmark/internal/trace"
 	"github.com/hallmark-platform/hallmark/internal/trace/genealogy"
 )
 
@@ -87,18 +86,11 @@ func cmdGen(ctx context.Context, args []string, out, errOut io.Writer) error {
 // path, one 1,000-event document at a time, reporting progress.
 func genTrace(ctx context.Context, d *store.DB, out io.Writer, lots int, seed int64) error {
 	start := time.Now()
-	events, docs := 0, 0
-	err := genealogy.GenerateNetwork(genealogy.NetworkSpec{Lots: lots, Seed: seed}, func(doc []byte) error {
-		n, err := trace.CaptureJSON(ctx, d, doc, "")
-		if err != nil {
-			return err
-		}
-		events += n
-		docs++
-		if docs%1000 == 0 {
+	docs := 0
+	events, err := genealogy.LoadNetwork(ctx, d, genealogy.NetworkSpec{Lots: lots, Seed: seed}, func(events int) {
+		if docs++; docs%1000 == 0 {
 			fmt.Fprintf(out, "%d events captured (%.0f/s)\n", events, float64(events)/time.Since(start).Seconds())
 		}
-		return nil
 	})
 	if err != nil {
 		return err

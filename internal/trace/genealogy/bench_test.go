@@ -138,12 +138,7 @@ func loadBench(b *testing.B, dialect store.Dialect) *benchData {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		events := 0
-		err := GenerateNetwork(NetworkSpec{Lots: lots, Seed: benchSeed}, func(doc []byte) error {
-			n, err := trace.CaptureJSON(ctx, db, doc, "")
-			events += n
-			return err
-		})
+		events, err := LoadNetwork(ctx, db, NetworkSpec{Lots: lots, Seed: benchSeed}, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -126,3 +126,17 @@ func (d dec) round(places int) dec {
 	}
 	return dec{unscaled: q, scale: places}
 }
+
+// Compare compares two decimal texts exactly: -1 when a < b, 0 when equal
+// ("0.020" equals "0.02"), +1 when a > b.
+func Compare(a, b string) (int, error) {
+	x, err := parseDec(strings.TrimSpace(a))
+	if err != nil {
+		return 0, err
+	}
+	y, err := parseDec(strings.TrimSpace(b))
+	if err != nil {
+		return 0, err
+	}
+	return x.cmp(y), nil
+}

@@ -44,8 +44,11 @@ type Limit struct {
 	Rounded      bool   `json:"rounded"`
 	Illustrative bool   `json:"illustrative"` // not checked against the published standard
 	Note         string `json:"note,omitempty"`
-	CreatedAt    int64  `json:"created_at,omitempty"` // Unix ms; set by the catalogue
-	UpdatedAt    int64  `json:"updated_at,omitempty"`
+	// Depth is how far up the category hierarchy the catalogue found the
+	// limit for a product (0: set for the product's own category).
+	Depth     int   `json:"depth,omitempty"`
+	CreatedAt int64 `json:"created_at,omitempty"` // Unix ms; set by the catalogue
+	UpdatedAt int64 `json:"updated_at,omitempty"`
 }
 
 // Measured is one reported result.

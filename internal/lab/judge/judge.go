@@ -53,7 +53,7 @@ type Limit struct {
 
 // Measured is one reported result.
 type Measured struct {
-	Value       string // decimal text; empty when NotDetected
+	Value       string // as typed: decimal text, or anything ParseValue reads ("ND", "<0.01"); ignored when NotDetected unless it gives the LOD
 	NotDetected bool   // 未检出
 	Unit        string
 	LOD         string // the method's detection limit as reported, if any
@@ -61,8 +61,10 @@ type Measured struct {
 }
 
 // Verdict is a judgement and why it came out so. Reason is a locale key
-// ("lab.judge.reason.*") and Args its arguments, so the institution can read
-// in its own language exactly which comparison was made.
+// ("lab.judge.reason.*") and Args its placeholders as name, value pairs
+// ("value", "0.021 mg/kg", "op", ">", "limit", "0.02 mg/kg", "source",
+// "GB 2763-2021 4.18"), so the institution can read in its own language
+// exactly which comparison was made: a page passes them straight to its T.
 type Verdict struct {
 	Conclusion string `json:"conclusion"`
 	Compared   string `json:"compared,omitempty"` // the value as compared: converted to the limit's unit and rounded

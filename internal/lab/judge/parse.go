@@ -20,6 +20,8 @@ var (
 	belowRe = regexp.MustCompile(`^(?:<|小于|低于)([0-9.eE+-]+)$`)
 	// "未检出(<0.01)", "ND(0.01)", "未检出(检出限0.01)", "ND(LOD:0.01)".
 	ndLODRe = regexp.MustCompile(`^(?:未检出|nd|n\.d\.?)\((?:<|检出限|lod|小于)?:?([0-9.eE+-]+)\)$`)
+	// Counts written with a power of ten: "2.0×10⁶", "2.0x10^6", "2.0*10^6".
+	powerRe = regexp.MustCompile(`^([+-]?[0-9.]+)[x×*]10(?:\^([+-]?\d{1,3})|([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3}))$`)
 	// Digits grouped by commas, "1,250.5".
 	groupedRe = regexp.MustCompile(`^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$`)
 )
@@ -34,7 +36,8 @@ func foldValue(s string) string {
 }
 
 // ParseValue reads a result as an institution types it: "0.012", "ND",
-// "未检出", full-width digits ("０．０１２"), or "<0.01" (below the
+// "未检出", full-width digits ("０．０１２"), a count with a power of ten
+// ("2.0×10⁶", "2.0E+06"), or "<0.01" and "<10" (below the
 // detection limit given). A detected value comes back as decimal text with
 // notDetected false. "Not detected" comes back with notDetected true and
 // value holding the detection limit when the text gave one ("<0.01",
@@ -63,6 +66,14 @@ func ParseValue(s string) (value string, notDetected bool, err error) {
 			return "", false, bad
 		}
 		return d.String(), true, nil
+	}
+	if g := powerRe.FindStringSubmatch(f); g != nil {
+		exp := g[2]
+		if g[3] != "" {
+			exp = strings.NewReplacer("⁻", "-", "⁰", "0", "¹", "1", "²", "2", "³", "3", "⁴", "4", "⁵", "5", "⁶", "6",
+				"⁷", "7", "⁸", "8", "⁹", "9").Replace(g[3])
+		}
+		f = g[1] + "e" + exp
 	}
 	if groupedRe.MatchString(f) {
 		f = strings.ReplaceAll(f, ",", "")

@@ -80,16 +80,19 @@ func (j judgement) notJudged(reason string, args ...any) Verdict {
 
 func (j judgement) run() Verdict {
 	l, m := j.l, j.m
-	raw, nd, err := "", m.NotDetected, error(nil)
+	raw, nd := "", m.NotDetected
 	lodText, lodUnit := "", m.Unit
 	if strings.TrimSpace(m.Value) != "" {
-		var isND bool
-		raw, isND, err = ParseValue(m.Value)
-		if err != nil {
+		v, isND, err := ParseValue(m.Value)
+		switch {
+		case err != nil:
 			return j.notJudged(reasonBadValue, "value", m.Value)
-		}
-		if isND {
-			nd, lodText, raw = true, raw, ""
+		case isND:
+			nd, lodText = true, v
+		case !m.NotDetected:
+			// A number beside a "not detected" flag is ignored: the flag
+			// is what the institution reported.
+			raw = v
 		}
 	}
 	if strings.TrimSpace(m.LOD) != "" {

@@ -81,7 +81,7 @@ func (j judgement) notJudged(reason string, args ...any) Verdict {
 func (j judgement) run() Verdict {
 	l, m := j.l, j.m
 	raw, nd := "", m.NotDetected
-	lodText, lodUnit := "", m.Unit
+	lodText := ""
 	if strings.TrimSpace(m.Value) != "" {
 		v, isND, err := ParseValue(m.Value)
 		switch {
@@ -138,7 +138,7 @@ func (j judgement) run() Verdict {
 			return j.notJudged(reasonNoUnit, "limit_unit", l.Unit)
 		}
 		d, _ := parseDec(lodText)
-		c, err := convert(d, lodUnit, l.Unit)
+		c, err := convert(d, m.Unit, l.Unit)
 		if err != nil {
 			return j.notJudged(reasonUnitMismatch, "unit", m.Unit, "limit_unit", l.Unit)
 		}

@@ -33,9 +33,9 @@ import (
 
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
+	"github.com/hallmark-platform/hallmark/internal/lab/limits"
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
-	"github.com/hallmark-platform/hallmark/internal/trace"
 	"github.com/hallmark-platform/hallmark/internal/workday"
 )
 
@@ -102,9 +102,10 @@ func inRegion(who *auth.User, code string) bool {
 	return isOfficial(who) && registry.RegionCovers(who.RegionCode, code)
 }
 
-// fold is the key text is matched on: full-width folded, no spaces, ASCII
-// lower case, so that "铅（以Pb计）" typed two ways is one item.
-func fold(s string) string { return trace.FoldName(s) }
+// fold is the key categories and items are matched on, the limits
+// catalogue's own (width, case, spaces, "以…计" notes), so that a scope
+// entry, a result and a limit for "铅（以 Pb 计）" and "铅" meet.
+func fold(s string) string { return limits.Key(s) }
 
 // scanner is a row or rows.
 type scanner interface{ Scan(...any) error }
@@ -115,9 +116,6 @@ func notFound(err error) error {
 	}
 	return err
 }
-
-// dateOf is the China calendar date of t.
-func dateOf(t time.Time) string { return workday.FormatDate(t) }
 
 // checkDate validates a 'YYYY-MM-DD' field.
 func checkDate(errs *fielderr.List, field, v string, required bool) {

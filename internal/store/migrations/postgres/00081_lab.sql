@@ -203,7 +203,7 @@ CREATE TABLE lab_reports (
     retest_of          TEXT NOT NULL DEFAULT '',
     retested_by        TEXT NOT NULL DEFAULT '',
     turnaround_days    INTEGER,
-    category           TEXT NOT NULL DEFAULT '',
+    final_at           BIGINT,
     updated_at         BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX lab_reports_number ON lab_reports(number, version);

@@ -3,6 +3,7 @@ package lab_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -167,3 +168,21 @@ func isNotFound(err error) bool  { return errors.Is(err, fielderr.ErrNotFound) }
 func isForbidden(err error) bool { return errors.Is(err, fielderr.ErrForbidden) }
 
 func fielderrAs(err error) (fielderr.List, bool) { return fielderr.As(err) }
+
+// events returns the payloads of the outbox's events of topic, oldest first.
+func events(t *testing.T, db *store.DB, topic string) []map[string]any {
+	t.Helper()
+	rows, err := db.Query(context.Background(), `SELECT payload FROM events WHERE topic = ? ORDER BY created_at, id`, topic)
+	must(t, err)
+	defer rows.Close()
+	var out []map[string]any
+	for rows.Next() {
+		var p string
+		must(t, rows.Scan(&p))
+		m := map[string]any{}
+		must(t, json.Unmarshal([]byte(p), &m))
+		out = append(out, m)
+	}
+	must(t, rows.Err())
+	return out
+}

@@ -100,7 +100,7 @@ func TestRetestGoesToAnotherQualifiedInstitutionAndIsFinal(t *testing.T) {
 			CMAValidTo: "2025-12-31", Scope: []lab.ScopeEntry{{Category: "乳制品", Item: "铅"}}})
 		must(t, err)
 		for name, c := range map[string]struct{ inst, rule string }{
-			"the first institution": {w.instA.ID, "rule.lab.retest.same_institution"},
+			"the first institution":     {w.instA.ID, "rule.lab.retest.same_institution"},
 			"one without lead in scope": {instC.ID, "rule.lab.retest.not_qualified"},
 			"one whose CMA ended":       {instD.ID, "rule.lab.retest.not_qualified"},
 			"an unknown one":            {"nope", "rule.lab.institution_unknown"},

@@ -13,7 +13,6 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
-	"github.com/hallmark-platform/hallmark/internal/workday"
 )
 
 // Sample kinds: the regime the product falls under decides the objection
@@ -270,6 +269,3 @@ func ListSamplingTasks(ctx context.Context, q store.Queryer, who *auth.User) ([]
 	}
 	return out, rows.Err()
 }
-
-// todayOf is the China date of the context's clock.
-func todayOf(ctx context.Context) string { return workday.FormatDate(nowOf(ctx)) }

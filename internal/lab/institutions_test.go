@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/hallmark-platform/hallmark/internal/audit"
+	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/codes"
 	"github.com/hallmark-platform/hallmark/internal/lab"
 	"github.com/hallmark-platform/hallmark/internal/store"
@@ -99,5 +101,12 @@ func TestInstitutionRegister(t *testing.T) {
 			t.Errorf("an unknown institution for a user: %v", err)
 		}
 		must(t, lab.CheckUserInstitution(ctx, db, w.instA.ID, region))
+		// An account tied to no registered institution acts for none.
+		stray, err := auth.CreateUser(audit.WithActor(context.Background(), audit.System), db, auth.NewUser{Username: "stray",
+			Password: "correct-horse-9", Role: auth.RoleInstitution, RegionCode: region, InstitutionID: "inst-1"})
+		must(t, err)
+		if _, err := lab.DraftReport(ctx, db, stray, "any"); !isForbidden(err) {
+			t.Errorf("an account of no registered institution drafts: %v", err)
+		}
 	})
 }

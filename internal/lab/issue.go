@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -422,7 +423,7 @@ func Verify(ctx context.Context, q store.Queryer, number, code string) (*Verific
 	}
 	r, err := scanReport(q.QueryRow(ctx, `SELECT `+reportCols+reportFrom+` WHERE r.number = ? AND r.verification_code = ?
 		AND r.status <> ?`, number, code, StatusDraft))
-	if err == fielderr.ErrNotFound {
+	if errors.Is(err, fielderr.ErrNotFound) {
 		return &Verification{State: VerifyUnknown}, nil
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -78,7 +79,11 @@ func Object(ctx context.Context, db *store.DB, who *auth.User, number string, in
 		if r.EnterpriseID != ent {
 			return fielderr.ErrNotFound
 		}
-		if r.Status == StatusDraft && r.Supersedes != "" {
+		if r.Status == StatusDraft {
+			if r.Supersedes == "" {
+				return fielderr.ErrNotFound // never issued: the enterprise has not seen it
+			}
+			// A revision in draft: the version in force is the one before.
 			if r, err = loadReport(ctx, tx, r.Supersedes); err != nil {
 				return err
 			}
@@ -287,7 +292,7 @@ func AssignRetest(ctx context.Context, db *store.DB, who *auth.User, objectionID
 		var errs fielderr.List
 		inst, err := loadInstitution(ctx, tx, strings.TrimSpace(institutionID), "")
 		switch {
-		case err == fielderr.ErrNotFound || err == nil && !registry.RegionCovers(who.RegionCode, inst.RegionCode):
+		case errors.Is(err, fielderr.ErrNotFound) || err == nil && !registry.RegionCovers(who.RegionCode, inst.RegionCode):
 			errs.Add("institution_id", "rule.lab.institution_unknown")
 		case err != nil:
 			return err

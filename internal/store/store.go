@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -39,6 +40,9 @@ type DB struct {
 	// stopCheckpoints ends SQLite's background checkpointer; done says it has.
 	stopCheckpoints chan struct{}
 	checkpointsDone chan struct{}
+	// walLong says the WAL has grown long enough that the writer should
+	// start it over after its current transaction.
+	walLong atomic.Bool
 }
 
 // IsPostgres reports whether dsn selects PostgreSQL.
@@ -94,15 +98,21 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 }
 
 // checkpointEvery is how often the background checkpointer copies the WAL
-// into the database.
-const checkpointEvery = time.Second
+// into the database; walRestartFrames is the WAL length (in pages) past which
+// it makes the writer start the WAL over.
+var checkpointEvery = time.Second
+
+var walRestartFrames int64 = 8192
 
 // checkpoints copies committed pages from the WAL into the database file
 // in the background. SQLite would otherwise do it inside whichever commit
 // pushes the WAL past a thousand pages, and a bulk writer would wait for it
 // (a fifth of the time of capturing a thousand EPCIS events). PASSIVE never
-// waits for readers or the writer; what it cannot copy now it copies on a
-// later round, and Maintain truncates the WAL nightly.
+// waits for readers or the writer. But a writer that never pauses never
+// finds the WAL fully copied at the start of a transaction, which is when
+// SQLite starts it over, so the WAL would grow without end: once it is
+// long, the writer itself, between two transactions, copies the little that
+// is left and starts it over (see restartWAL).
 func (db *DB) checkpoints(every time.Duration) {
 	defer close(db.checkpointsDone)
 	t := time.NewTicker(every)
@@ -112,10 +122,27 @@ func (db *DB) checkpoints(every time.Duration) {
 		case <-db.stopCheckpoints:
 			return
 		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), every)
-			_, _ = db.read.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
-			cancel()
+			db.checkpoint()
 		}
+	}
+}
+
+// checkpoint is one round. It is never cut short: an interrupted copy
+// would be done again next round, and a long WAL would go unnoticed.
+func (db *DB) checkpoint() {
+	var busy, frames, copied int64
+	if err := db.read.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
+		return
+	}
+	if frames >= walRestartFrames {
+		db.walLong.Store(true)
+	}
+}
+
+// restartWAL runs on the writer after a commit when the WAL has grown long.
+func (db *DB) restartWAL(ctx context.Context) {
+	if db.walLong.CompareAndSwap(true, false) {
+		_, _ = db.write.ExecContext(context.WithoutCancel(ctx), "PRAGMA wal_checkpoint(RESTART)")
 	}
 }
 
@@ -131,8 +158,10 @@ func sqliteDSN(path string, writer bool) string {
 	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Add("_pragma", "cache_size(-32000)")
 	if writer {
-		// Checkpoints run in the background (see checkpoints), not in commits.
+		// Checkpoints run in the background (see checkpoints), not in
+		// commits; a WAL started over is cut back to 64 MiB.
 		q.Add("_pragma", "wal_autocheckpoint(0)")
+		q.Add("_pragma", "journal_size_limit(67108864)")
 		q.Add("_txlock", "immediate")
 	}
 	return "file:" + path + "?" + q.Encode()
@@ -263,6 +292,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	db.restartWAL(ctx)
 	for _, f := range tx.after {
 		f()
 	}

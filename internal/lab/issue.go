@@ -467,3 +467,91 @@ func refString(r *Report) string {
 	}
 	return r.Number
 }
+
+// RecordDelivery records when the enterprise actually received the version
+// in force of a report, when that was after its issue (a report served on
+// paper or by post): the objection window is counted from receipt, so its
+// last day moves with it. Officials of the region (admin, officers) and the
+// issuing institution may record it, on a date (YYYY-MM-DD) from the day of
+// issue to today, as long as no objection has been filed and the result is
+// not final. Refusals on "delivered_on": rule.date.format,
+// rule.lab.delivery.range; on "report": rule.lab.report.not_issued,
+// rule.lab.objection.filed, rule.lab.delivery.final.
+func RecordDelivery(ctx context.Context, db *store.DB, who *auth.User, number, deliveredOn string) (*Report, error) {
+	deliveredOn = strings.TrimSpace(deliveredOn)
+	var errs fielderr.List
+	checkDate(&errs, "delivered_on", deliveredOn, true)
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	cfg, err := LoadConfig(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := workday.Load(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	now := nowOf(ctx)
+	var out *Report
+	err = db.Tx(ctx, func(tx *store.Tx) error {
+		cur, err := latestByNumber(ctx, tx, number)
+		if err != nil {
+			return err
+		}
+		if !canSeeReport(who, cur) {
+			return fielderr.ErrNotFound
+		}
+		if !(institutionOf(who) == cur.InstitutionID || isManager(who)) {
+			return fielderr.ErrForbidden
+		}
+		if cur.Status == StatusDraft && cur.Supersedes != "" {
+			if cur, err = loadReport(ctx, tx, cur.Supersedes); err != nil {
+				return err
+			}
+		}
+		if cur, err = lockReport(ctx, tx, cur.ID); err != nil {
+			return err
+		}
+		var errs fielderr.List
+		var objections int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM lab_objections WHERE report_id = ?`, cur.ID).Scan(&objections); err != nil {
+			return err
+		}
+		switch {
+		case cur.Status != StatusIssued:
+			errs.Add("report", "rule.lab.report.not_issued", "status", cur.Status)
+		case objections > 0:
+			errs.Add("report", "rule.lab.objection.filed")
+		case cur.FinalAt != 0:
+			errs.Add("report", "rule.lab.delivery.final")
+		case deliveredOn < millisDate(cur.IssuedAt) || deliveredOn > workday.FormatDate(now):
+			errs.Add("delivered_on", "rule.lab.delivery.range", "min", millisDate(cur.IssuedAt), "max", workday.FormatDate(now))
+		}
+		if err := errs.Err(); err != nil {
+			return err
+		}
+		s, err := loadSample(ctx, tx, cur.SampleID, "")
+		if err != nil {
+			return err
+		}
+		day, _ := workday.ParseDate(deliveredOn)
+		before := map[string]any{"delivered_at": cur.DeliveredAt, "objection_deadline": cur.ObjectionDeadline}
+		cur.DeliveredAt, cur.UpdatedAt = day.UnixMilli(), now.UnixMilli()
+		if cur.ObjectionDeadline != "" {
+			cur.ObjectionDeadline = cfg.ObjectionDeadline(cal, s.Kind, day)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE lab_reports SET delivered_at = ?, objection_deadline = ?, updated_at = ? WHERE id = ?`,
+			cur.DeliveredAt, cur.ObjectionDeadline, cur.UpdatedAt, cur.ID); err != nil {
+			return err
+		}
+		out = cur
+		return audit.Write(ctx, tx, audit.Entry{Action: "deliver", Entity: "lab_report", EntityID: cur.ID, RegionCode: cur.RegionCode,
+			Before: before, After: map[string]any{"delivered_at": cur.DeliveredAt, "objection_deadline": cur.ObjectionDeadline}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	v := out.View(who)
+	return &v, nil
+}

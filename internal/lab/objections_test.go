@@ -171,3 +171,34 @@ func hasNotice(t *testing.T, db *store.DB, userID, kind string) bool {
 	must(t, db.QueryRow(context.Background(), `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = ?`, userID, kind).Scan(&n))
 	return n > 0
 }
+
+func TestLaterDeliveryMovesTheWindow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		ctx := at(w.labA1, shanghai(2026, 3, 10, 9, 0))
+		w.catalogue(ctx)
+		r := w.issue(at(w.labA2, shanghai(2026, 3, 12, 9, 0)), w.tested(ctx, lab.KindProduct, "2026-03-09", "0.35"), w.labA1, w.labA2)
+		if r.ObjectionDeadline != "2026-03-27" {
+			t.Fatalf("deadline at issue %s", r.ObjectionDeadline)
+		}
+		octx := at(w.officer, shanghai(2026, 3, 17, 9, 0))
+		if _, err := lab.RecordDelivery(octx, db, w.officer, r.Number, "2026-03-11"); rule(err, "delivered_on") != "rule.lab.delivery.range" {
+			t.Errorf("delivered before issue: %v", err)
+		}
+		if _, err := lab.RecordDelivery(octx, db, w.entUser, r.Number, "2026-03-16"); !isForbidden(err) {
+			t.Errorf("the enterprise records its own delivery: %v", err)
+		}
+		// Served on Monday 16 March: 15 days later is Tuesday 31 March.
+		d, err := lab.RecordDelivery(octx, db, w.officer, r.Number, "2026-03-16")
+		must(t, err)
+		if d.ObjectionDeadline != "2026-03-31" || d.Fingerprint != r.Fingerprint {
+			t.Errorf("after delivery %+v", d)
+		}
+		if _, err := lab.Object(at(w.entUser, shanghai(2026, 3, 30, 9, 0)), db, w.entUser, r.Number, lab.ObjectionInput{Reason: "申请复检"}); err != nil {
+			t.Errorf("an objection within the moved window: %v", err)
+		}
+		if _, err := lab.RecordDelivery(octx, db, w.officer, r.Number, "2026-03-17"); rule(err, "report") != "rule.lab.objection.filed" {
+			t.Errorf("moving the delivery after an objection: %v", err)
+		}
+	})
+}

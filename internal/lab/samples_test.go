@@ -111,6 +111,19 @@ func TestSamplingTaskAndSample(t *testing.T) {
 		if _, err := lab.GetSample(ctx, db, w.otherUser, s1.ID); !isNotFound(err) {
 			t.Errorf("another enterprise reads the sample: %v", err)
 		}
+
+		// A closed task takes no more samples.
+		if _, err := lab.CloseSamplingTask(ctx, db, w.labA1, tk.ID); !isForbidden(err) {
+			t.Errorf("the institution closes the task: %v", err)
+		}
+		closed, err := lab.CloseSamplingTask(ctx, db, w.officer, tk.ID)
+		must(t, err)
+		if closed.Status != lab.TaskClosed {
+			t.Errorf("closed task %+v", closed)
+		}
+		if _, err := lab.CreateSample(ctx, db, w.officer, base); rule(err, "task_id") != "rule.lab.task_closed" {
+			t.Errorf("a sample under a closed task: %v", err)
+		}
 	})
 }
 

@@ -269,3 +269,37 @@ func ListSamplingTasks(ctx context.Context, q store.Queryer, who *auth.User) ([]
 	}
 	return out, rows.Err()
 }
+
+// CloseSamplingTask closes a task of the official's region: no more
+// samples are recorded under it; those recorded go on to their reports.
+func CloseSamplingTask(ctx context.Context, db *store.DB, who *auth.User, id string) (*Task, error) {
+	if !isManager(who) {
+		return nil, fielderr.ErrForbidden
+	}
+	var out *Task
+	err := db.Tx(ctx, func(tx *store.Tx) error {
+		t, err := loadTask(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !inRegion(who, t.RegionCode) {
+			return fielderr.ErrNotFound
+		}
+		if t.Status == TaskClosed {
+			return fielderr.New("task", "rule.lab.task_closed")
+		}
+		t.Status, t.UpdatedAt = TaskClosed, nowOf(ctx).UnixMilli()
+		res, err := tx.Exec(ctx, `UPDATE lab_tasks SET status = ?, updated_at = ? WHERE id = ? AND status = ?`,
+			TaskClosed, t.UpdatedAt, t.ID, TaskOpen)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errors.Join(err, fielderr.New("task", "rule.lab.task_closed"))
+		}
+		out = t
+		return audit.Write(ctx, tx, audit.Entry{Action: "close", Entity: "lab_task", EntityID: t.ID, RegionCode: t.RegionCode,
+			Before: TaskOpen, After: TaskClosed})
+	})
+	return out, err
+}

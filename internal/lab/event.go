@@ -19,6 +19,9 @@ const (
 	// TopicReportIssued: every issue of a report version, whatever its
 	// conclusion (payload ReportEvent).
 	TopicReportIssued = "lab.report.issued"
+	// TopicReportRevoked: a report was revoked (payload ReportEvent), so
+	// that whatever acted on it can look again.
+	TopicReportRevoked = "lab.report.revoked"
 	// TopicResultFinal: a sample's result can no longer be challenged —
 	// a re-test's report was issued, or the objection window closed with no
 	// objection (payload ReportEvent, Final set). Credit counts these.
@@ -37,13 +40,18 @@ const (
 // overturns it.
 
 // NonconformingEvent is the payload of TopicNonconforming. Its first five
-// fields are recall.Nonconforming's, under the same JSON names.
+// fields are recall.Nonconforming's, under the same JSON names. ReportID
+// carries the report's number, the identifier people quote and GetReport
+// takes (recall shows it in the proposal's reason); ReportRowID is the
+// issued version's row.
 type NonconformingEvent struct {
 	EnterpriseID string      `json:"enterprise_id"`
 	Product      string      `json:"product"`
 	Lot          string      `json:"lot"` // the lot's trace identifier (canonical), else the lot as written
 	Items        []EventItem `json:"items"`
 	ReportID     string      `json:"report_id"`
+
+	ReportRowID string `json:"report_row_id"`
 
 	RegionCode        string `json:"region_code"`
 	DepartmentID      string `json:"department_id"` // the sampling task's
@@ -183,8 +191,8 @@ func emitConsequences(ctx context.Context, tx *store.Tx, r *Report, s *Sample, i
 	if lot == "" {
 		lot = s.Lot
 	}
-	nc := NonconformingEvent{EnterpriseID: s.EnterpriseID, Product: s.ProductName, Lot: lot, Items: items, ReportID: r.ID,
-		RegionCode: r.RegionCode, DepartmentID: dept, TaskID: s.TaskID, ReportNumber: r.Number, ReportVersion: r.Version,
+	nc := NonconformingEvent{EnterpriseID: s.EnterpriseID, Product: s.ProductName, Lot: lot, Items: items, ReportID: r.Number,
+		ReportRowID: r.ID, RegionCode: r.RegionCode, DepartmentID: dept, TaskID: s.TaskID, ReportNumber: r.Number, ReportVersion: r.Version,
 		InstitutionID: inst.ID, InstitutionName: inst.Name, SampleID: root, SampleNumber: orig0.Number, LotText: s.Lot,
 		ProductID: s.ProductID, Category: s.Category, Kind: s.Kind, IssuedAt: r.IssuedAt,
 		ObjectionDeadline: r.ObjectionDeadline, Final: r.FinalAt != 0, Retest: s.RetestOf != ""}

@@ -35,12 +35,12 @@ func TestNonconformingLotEmittedOnceForRecall(t *testing.T) {
 		// recall's own payload type reads it.
 		var rc recall.Nonconforming
 		must(t, json.Unmarshal([]byte(raw), &rc))
-		if rc.EnterpriseID != w.ent || rc.Product != "驼奶粉" || rc.Lot != s.LotURI || rc.ReportID != r.ID {
+		if rc.EnterpriseID != w.ent || rc.Product != "驼奶粉" || rc.Lot != s.LotURI || rc.ReportID != r.Number {
 			t.Errorf("recall reads %+v", rc)
 		}
 		var full lab.NonconformingEvent
 		must(t, json.Unmarshal([]byte(raw), &full))
-		if full.ReportNumber != r.Number || full.SampleNumber != s.Number || full.SampleID != s.ID || full.LotText != "20260105A" ||
+		if full.ReportRowID != r.ID || full.ReportNumber != r.Number || full.SampleNumber != s.Number || full.SampleID != s.ID || full.LotText != "20260105A" ||
 			full.InstitutionID != w.instA.ID || full.DepartmentID != w.dept || full.RegionCode != region || full.Final ||
 			full.ObjectionDeadline != r.ObjectionDeadline || len(full.Items) != 1 || full.Items[0].Name != "铅" ||
 			full.Items[0].Value != "0.35" || full.Items[0].Limit == nil || full.Items[0].Limit.Max != "0.2" || full.Kind != lab.KindFood {
@@ -64,7 +64,7 @@ func TestNonconformingLotEmittedOnceForRecall(t *testing.T) {
 		props, err := recall.ListProposals(context.Background(), db, w.officer, recall.ProposalPending)
 		must(t, err)
 		if len(props) != 1 || props[0].EPC != s.LotURI || len(props[0].Items) != 1 || props[0].Items[0] != "铅" ||
-			props[0].ReportID != r.ID || props[0].EnterpriseName != "驼乡乳业" {
+			props[0].ReportID != r.Number || props[0].EnterpriseName != "驼乡乳业" {
 			t.Errorf("recall proposals %+v", props)
 		}
 

@@ -12,6 +12,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
+	"github.com/hallmark-platform/hallmark/internal/jobs"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/workday"
 )
@@ -363,6 +364,13 @@ func RevokeReport(ctx context.Context, db *store.DB, who *auth.User, number, rea
 			return err
 		}
 		if err := notifyEnterprise(ctx, tx, cur, "lab.report.revoked", map[string]string{"reason": reason}); err != nil {
+			return err
+		}
+		s, err := loadSample(ctx, tx, cur.SampleID, "")
+		if err != nil {
+			return err
+		}
+		if err := jobs.Emit(ctx, tx, TopicReportRevoked, reportEvent(cur, s)); err != nil {
 			return err
 		}
 		out = cur

@@ -236,6 +236,9 @@ func TestRevisionSupersedesAndVerifyTellsEachState(t *testing.T) {
 		if rv.Status != lab.StatusRevoked || rv.RevokeReason == "" {
 			t.Errorf("revoked %+v", rv)
 		}
+		if evs := events(t, db, lab.TopicReportRevoked); len(evs) != 1 || evs[0]["report_id"] != v2.ID {
+			t.Errorf("revocation events %v", evs)
+		}
 		v, err := lab.Verify(ctx, db, v2.Number, v2.VerificationCode)
 		must(t, err)
 		if v.State != lab.VerifyRevoked || v.RevokedOn != "2026-03-20" || v.RevokeReason != "样品标识与抽样单不符" || v.Content != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hallmark-platform/hallmark/internal/demo"
+	"github.com/hallmark-platform/hallmark/internal/lab/limits"
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/web"
@@ -61,7 +62,23 @@ func Open(ctx context.Context, dsn string) (*store.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("built-in divisions: %w", err)
 	}
+	if err := seedLimits(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("limits catalogue: %w", err)
+	}
 	return db, nil
+}
+
+// seedLimits gives a new installation the shipped subset of the national
+// standards' limits. Once the catalogue has entries it is the office's:
+// nothing is added back behind its edits.
+func seedLimits(ctx context.Context, db *store.DB) error {
+	var n int
+	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM lab_limits`).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	_, err := limits.SeedDefaults(ctx, db)
+	return err
 }
 
 // Start opens the database, loads the demo if asked, and starts serving.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hallmark-platform/hallmark/internal/jobs"
+	"github.com/hallmark-platform/hallmark/internal/lab"
 	"github.com/hallmark-platform/hallmark/internal/plan"
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
@@ -37,6 +38,9 @@ func registerDomainJobs(r *jobs.Runner, db *store.DB) {
 	// Recall proposals from nonconforming results; recall lights and
 	// reminders at 06:10.
 	recall.Register(r, db)
+	// Testing: CMA expiry reminders and results that become final when
+	// their objection window closes, daily at 06:20.
+	lab.Register(r, db)
 	// EPCIS webhook subscriptions: due deliveries every subscribe.Tick,
 	// retried with the runner's backoff.
 	subscribe.Register(r, db, nil)

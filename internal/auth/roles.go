@@ -66,6 +66,23 @@ const (
 	PermTraceGraph Permission = "trace.graph"
 	// PermRecallWrite: open recalls, review key-commodity filings.
 	PermRecallWrite Permission = "recall.write"
+	// PermLabRead: see the testing system: institutions, sampling tasks,
+	// samples, results and reports (an institution what is assigned to it,
+	// an enterprise its own samples and reports).
+	PermLabRead Permission = "lab.read"
+	// PermLabManage: keep the register of institutions and the limits
+	// catalogue, set sampling tasks, assign re-tests, read and resolve the
+	// supervision flags.
+	PermLabManage Permission = "lab.manage"
+	// PermLabSample: record samples taken and their custody (officials who
+	// take samples and institutions commissioned to).
+	PermLabSample Permission = "lab.sample"
+	// PermLabTest: enter results, draft, approve, revise and revoke reports
+	// (an institution, for what is assigned to it).
+	PermLabTest Permission = "lab.test"
+	// PermLabObject: object to a report within the statutory window (an
+	// enterprise, to reports on its own samples).
+	PermLabObject Permission = "lab.object"
 )
 
 // grants says which roles hold each permission beyond the public and
@@ -85,6 +102,11 @@ var grants = map[Permission][]Role{
 	PermTraceCapture:    {RoleOfficer, RoleEnterprise},
 	PermTraceGraph:      {RoleOfficer, RoleInspector},
 	PermRecallWrite:     {RoleOfficer},
+	PermLabRead:         {RoleOfficer, RoleInspector, RoleInstitution, RoleEnterprise},
+	PermLabManage:       {RoleOfficer},
+	PermLabSample:       {RoleOfficer, RoleInspector, RoleInstitution},
+	PermLabTest:         {RoleInstitution},
+	PermLabObject:       {RoleEnterprise},
 }
 
 // Permissions lists every permission a route may declare.

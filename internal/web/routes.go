@@ -51,6 +51,8 @@ func (s *Server) registerRoutes() {
 	s.registerRecallRoutes()
 	s.registerLedgerRoutes()
 	s.registerFilingRoutes()
+	s.registerLabAPIRoutes()
+	s.registerLabPageRoutes()
 }
 
 // navItem is one entry of the role's navigation.

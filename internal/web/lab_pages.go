@@ -1,0 +1,6 @@
+package web
+
+// registerLabPageRoutes: the testing system's pages, and the public report
+// verification page.
+func (s *Server) registerLabPageRoutes() {
+}

@@ -282,14 +282,26 @@ func checkPhotos(ctx context.Context, q store.Queryer, errs *fielderr.List, hash
 // else the identifier the ledger would mint for it (trace.LotURI), so that
 // a recall proposed from this sample traces the same node.
 func lotIdentity(ctx context.Context, q store.Queryer, s *Sample, uscc, gtin string) (string, error) {
-	if strings.Contains(s.Lot, ":") {
-		if id, err := trace.Canonical(s.Lot); err == nil {
-			if codes.IsEPCPattern(s.Lot) {
-				return "", fielderr.New("lot", "rule.recall.pattern")
-			}
-			return id, nil
+	lower := strings.ToLower(s.Lot)
+	switch {
+	case codes.IsEPCPattern(s.Lot):
+		return "", fielderr.New("lot", "rule.recall.pattern")
+	case strings.HasPrefix(lower, "urn:epc:"):
+		// A typo in an EPC is refused here rather than kept as a name no
+		// event will ever carry.
+		id, err := codes.CanonicalID(s.Lot)
+		if err != nil {
+			return "", fielderr.New("lot", "rule.epcis.identifier")
 		}
+		return id, nil
+	case strings.HasPrefix(lower, "urn:") || strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://"):
+		id, err := trace.Canonical(s.Lot)
+		if err != nil {
+			return "", fielderr.New("lot", "rule.epcis.identifier")
+		}
+		return id, nil
 	}
+	// A plain lot code, which may itself hold a colon ("A:0105").
 	var id string
 	err := q.QueryRow(ctx, `SELECT lot_id FROM ledger_entries WHERE enterprise_id = ? AND product_code = ? AND lot = ?
 		ORDER BY created_at DESC, id DESC LIMIT 1`, s.EnterpriseID, trace.ProductCode(gtin, s.ProductName), s.Lot).Scan(&id)

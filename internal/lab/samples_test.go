@@ -89,16 +89,30 @@ func TestSamplingTaskAndSample(t *testing.T) {
 			t.Errorf("EPC sample %s lot %q → %q, want %q", s2.Number, s2.Lot, s2.LotURI, want)
 		}
 
+		typo := base
+		typo.Lot = "urn:epc:class:lgtin:4012345.012345"
+		if _, err := lab.CreateSample(ctx, db, w.officer, typo); rule(err, "lot") != "rule.epcis.identifier" {
+			t.Errorf("a malformed EPC lot: %v", err)
+		}
+		// A plain lot code with a colon is a lot code, not a URI.
+		colon := base
+		colon.Lot = "B:0309"
+		s3, err := lab.CreateSample(ctx, db, w.officer, colon)
+		must(t, err)
+		if want, _ := trace.LotURI(uscc, "", "驼奶粉", "B:0309"); s3.LotURI != want {
+			t.Errorf("lot B:0309 → %q, want %q", s3.LotURI, want)
+		}
+
 		// Who sees which samples.
 		for _, c := range []struct {
 			name string
 			list func() ([]lab.Sample, int, error)
 			want int
 		}{
-			{"officer", func() ([]lab.Sample, int, error) { return lab.ListSamples(ctx, db, w.officer, lab.SampleFilter{}) }, 2},
-			{"institution A", func() ([]lab.Sample, int, error) { return lab.ListSamples(ctx, db, w.labA2, lab.SampleFilter{}) }, 2},
+			{"officer", func() ([]lab.Sample, int, error) { return lab.ListSamples(ctx, db, w.officer, lab.SampleFilter{}) }, 3},
+			{"institution A", func() ([]lab.Sample, int, error) { return lab.ListSamples(ctx, db, w.labA2, lab.SampleFilter{}) }, 3},
 			{"institution B", func() ([]lab.Sample, int, error) { return lab.ListSamples(ctx, db, w.labB1, lab.SampleFilter{}) }, 0},
-			{"the enterprise", func() ([]lab.Sample, int, error) { return lab.ListSamples(ctx, db, w.entUser, lab.SampleFilter{}) }, 2},
+			{"the enterprise", func() ([]lab.Sample, int, error) { return lab.ListSamples(ctx, db, w.entUser, lab.SampleFilter{}) }, 3},
 			{"another enterprise", func() ([]lab.Sample, int, error) {
 				return lab.ListSamples(ctx, db, w.otherUser, lab.SampleFilter{})
 			}, 0},

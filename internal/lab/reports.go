@@ -255,7 +255,8 @@ func requiredItems(ctx context.Context, q store.Queryer, s *Sample) ([]string, e
 // is the institution's prefix, the year and a serial of the institution and
 // year: "ALS-2026-0001". Drafting again while the draft awaits approval
 // replaces it. Refusals on "sample": rule.lab.report.not_tested,
-// rule.lab.report.missing_items (param items), rule.lab.institution_inactive;
+// rule.lab.report.missing_items (param items), rule.lab.report.nothing_judged
+// (no item could be judged), rule.lab.institution_inactive;
 // a sample whose report is issued already is an alteration attempt
 // (rule.lab.report.issued, audited and flagged): a change is a revision.
 func DraftReport(ctx context.Context, db *store.DB, who *auth.User, sampleID string) (*Report, error) {
@@ -368,8 +369,12 @@ func checkReady(ctx context.Context, q store.Queryer, inst *Institution, s *Samp
 		return err
 	}
 	have := map[string]bool{}
+	judged := 0
 	for _, r := range results {
 		have[fold(r.Item)] = true
+		if r.Conclusion == Conforming || r.Conclusion == Nonconforming {
+			judged++
+		}
 	}
 	var missing []string
 	for _, it := range required {
@@ -377,10 +382,14 @@ func checkReady(ctx context.Context, q store.Queryer, inst *Institution, s *Samp
 			missing = append(missing, it)
 		}
 	}
-	if len(missing) > 0 {
+	switch {
+	case len(missing) > 0:
 		errs.Add("sample", "rule.lab.report.missing_items", "items", strings.Join(missing, "、"))
-	} else if len(results) == 0 {
-		errs.Add("sample", "rule.lab.report.missing_items", "items", "")
+	case judged == 0:
+		// Without a single judged item a conclusion would claim what nothing
+		// showed: the catalogue lacks the limits, or every value failed to
+		// read. The institution fixes that first.
+		errs.Add("sample", "rule.lab.report.nothing_judged")
 	}
 	return errs.Err()
 }

@@ -249,3 +249,23 @@ func TestRevisionSupersedesAndVerifyTellsEachState(t *testing.T) {
 		}
 	})
 }
+
+func TestNoReportWithoutAJudgedItem(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		ctx := at(w.labA1, shanghai(2026, 3, 10, 9, 0))
+		// No limits in the catalogue: every item is entered but none judged.
+		s := w.tested(ctx, lab.KindFood, "2026-03-09", "0.35")
+		if _, err := lab.DraftReport(ctx, db, w.labA1, s.ID); rule(err, "sample") != "rule.lab.report.nothing_judged" {
+			t.Errorf("a report of nothing judged: %v", err)
+		}
+		w.catalogue(ctx)
+		_, err := lab.EnterResults(ctx, db, w.labA1, s.ID, []lab.ResultInput{{Item: "铅", Value: "0.35", Unit: "mg/kg"}})
+		must(t, err)
+		d, err := lab.DraftReport(ctx, db, w.labA1, s.ID)
+		must(t, err)
+		if d.Conclusion != lab.Nonconforming {
+			t.Errorf("conclusion %s", d.Conclusion)
+		}
+	})
+}

@@ -92,7 +92,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		return nil, err
 	}
 	if o.Demo {
-		if err := LoadDemo(ctx, db, o.Logger); err != nil {
+		if err := LoadDemo(ctx, db, o.Blobs, o.Logger); err != nil {
 			db.Close()
 			return nil, err
 		}

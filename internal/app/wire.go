@@ -34,8 +34,8 @@ func NewRunner(db *store.DB, log *slog.Logger) *jobs.Runner {
 }
 
 // LoadDemo loads the demo banner into an empty database.
-func LoadDemo(ctx context.Context, db *store.DB, log *slog.Logger) error {
-	return demo.Load(ctx, db, log, time.Now())
+func LoadDemo(ctx context.Context, db *store.DB, blobDir string, log *slog.Logger) error {
+	return demo.Load(ctx, db, blobDir, log, time.Now())
 }
 
 // DemoAccounts lists the demo's usernames, in the loader's order.

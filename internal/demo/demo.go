@@ -15,6 +15,8 @@ import (
 
 	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/auth"
+	"github.com/hallmark-platform/hallmark/internal/blob"
+	"github.com/hallmark-platform/hallmark/internal/lab/limits"
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
 )
@@ -52,9 +54,11 @@ var departments = []department{
 	{"额济纳旗教育局", "教育局", "Education Bureau", false, []string{"P"}},
 }
 
-// Load fills an empty database with the demo banner. now fixes the demo's
-// "today" so licence states come out as intended.
-func Load(ctx context.Context, db *store.DB, log *slog.Logger, now time.Time) error {
+// Load fills an empty database with the demo banner. Files (the photos of
+// the samples' seals) go into the blob folder blobDir ("" for the
+// database's default, blob.DirFor). now fixes the demo's "today" so licence
+// states come out as intended.
+func Load(ctx context.Context, db *store.DB, blobDir string, log *slog.Logger, now time.Time) error {
 	empty, err := isEmpty(ctx, db)
 	if err != nil {
 		return err
@@ -84,13 +88,37 @@ func Load(ctx context.Context, db *store.DB, log *slog.Logger, now time.Time) er
 	if err != nil {
 		return err
 	}
-	if err := loadUsers(ctx, db, deptIDs, ents[0]); err != nil {
+	labs, err := loadInstitutions(ctx, db, office, now)
+	if err != nil {
+		return err
+	}
+	if err := loadUsers(ctx, db, deptIDs, ents[0], labs); err != nil {
 		return err
 	}
 	if err := loadPlan(ctx, db, deptIDs, now); err != nil {
 		return err
 	}
-	if err := loadTrace(ctx, db, now); err != nil {
+	parties, err := loadTrace(ctx, db, now)
+	if err != nil {
+		return err
+	}
+	// The samples are judged against the shipped limits (a new installation
+	// has them; the demo's database may not have been opened by the app).
+	if _, err := limits.SeedDefaults(ctx, db); err != nil {
+		return fmt.Errorf("demo limits: %w", err)
+	}
+	if blobDir == "" {
+		blobDir = blob.DirFor(db.DSN())
+	}
+	blobs, err := blob.Open(blobDir)
+	if err != nil {
+		return err
+	}
+	report, err := loadLab(ctx, db, blobs, now, parties)
+	if err != nil {
+		return err
+	}
+	if err := loadRecall(ctx, db, now, parties.firstShop, report); err != nil {
 		return err
 	}
 	if log != nil {
@@ -117,16 +145,14 @@ var Users = []struct {
 	{"office", auth.RoleAdmin, "领导小组办公室 王主任", "市场监管局"},
 	{"officer", auth.RoleOfficer, "农牧局 李科长", "农牧局"},
 	{"inspector", auth.RoleInspector, "市场监管局 张执法", "市场监管局"},
-	{"lab", auth.RoleInstitution, "额济纳旗检验检测中心", ""},
+	{"lab", auth.RoleInstitution, "检验检测中心 检验员 孙工", ""},
+	{"lab-signer", auth.RoleInstitution, "检验检测中心 授权签字人 高工", ""},
+	{"vehicle-station", auth.RoleInstitution, "机动车检测站 检验员", ""},
 	{"enterprise", auth.RoleEnterprise, "企业填报员", ""},
 	{"expert", auth.RoleExpert, "质量奖评审专家 赵工", ""},
 }
 
-// LabID identifies the demo testing institution until institutions have a
-// register of their own.
-const LabID = "ejina-testing-centre"
-
-func loadUsers(ctx context.Context, db *store.DB, deptIDs map[string]string, firstEnterprise string) error {
+func loadUsers(ctx context.Context, db *store.DB, deptIDs map[string]string, firstEnterprise string, labs map[string]string) error {
 	for _, u := range Users {
 		nu := auth.NewUser{Username: u.Username, Name: u.Name, Password: Password, Role: u.Role, RegionCode: Region}
 		switch u.Role {
@@ -135,7 +161,7 @@ func loadUsers(ctx context.Context, db *store.DB, deptIDs map[string]string, fir
 		case auth.RoleEnterprise:
 			nu.EnterpriseID = firstEnterprise
 		case auth.RoleInstitution:
-			nu.InstitutionID = LabID
+			nu.InstitutionID = labs[institutionAccounts[u.Username]]
 		}
 		if _, err := auth.CreateUser(ctx, db, nu); err != nil {
 			return fmt.Errorf("demo user %s: %w", u.Username, err)

@@ -24,7 +24,7 @@ func TestDemoBanner(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		today := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
-		if err := demo.Load(ctx, db, nil, today); err != nil {
+		if err := demo.Load(ctx, db, t.TempDir(), nil, today); err != nil {
 			t.Fatal(err)
 		}
 		towns, err := registry.Regions(ctx, db, demo.Region)
@@ -69,7 +69,7 @@ func TestDemoBanner(t *testing.T) {
 		if n, err := audit.Verify(ctx, db); err != nil || n < 200 {
 			t.Fatalf("audit chain after the demo: %d records, %v", n, err)
 		}
-		if err := demo.Load(ctx, db, nil, today); !errors.Is(err, demo.ErrNotEmpty) {
+		if err := demo.Load(ctx, db, t.TempDir(), nil, today); !errors.Is(err, demo.ErrNotEmpty) {
 			t.Fatalf("second load: %v, want ErrNotEmpty", err)
 		}
 	})

@@ -36,7 +36,7 @@ func TestDemoPlan(t *testing.T) {
 func checkDemoPlan(t *testing.T, db *store.DB, now time.Time) {
 	ctx := audit.WithActor(context.Background(), audit.Actor{ID: "test", Name: "test"})
 	begin := time.Now()
-	if err := demo.Load(ctx, db, nil, now); err != nil {
+	if err := demo.Load(ctx, db, t.TempDir(), nil, now); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("demo.Load on %s took %v", db.Dialect, time.Since(begin).Round(time.Millisecond))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/codes"
+	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/trace"
 	"github.com/hallmark-platform/hallmark/internal/trace/recall"
@@ -79,8 +80,10 @@ func (c *chain) ship(from, to party, at time.Time, doc string, lots ...map[strin
 		"sourceList": owning(from), "destinationList": owningTo(to)}))
 }
 
-// loadTrace captures the demo supply chains and returns the lots made.
-func loadTrace(ctx context.Context, db *store.DB, now time.Time) error {
+// loadTrace captures the demo supply chains and returns the parties the
+// testing system's samples come from.
+func loadTrace(ctx context.Context, db *store.DB, now time.Time) (labParties, error) {
+	var lp labParties
 	pick := func(pattern string, n int) ([]party, error) {
 		rows, err := db.Query(ctx, `SELECT id, uscc, name FROM enterprises WHERE name LIKE ? AND status = 'active' ORDER BY created_at, id LIMIT ?`, pattern, n)
 		if err != nil {
@@ -102,31 +105,31 @@ func loadTrace(ctx context.Context, db *store.DB, now time.Time) error {
 	}
 	coops, err := pick("%养殖专业合作社", 3)
 	if err != nil {
-		return err
+		return lp, err
 	}
 	meat, err := pick("%肉食品加工%", 1)
 	if err != nil {
-		return err
+		return lp, err
 	}
 	dairy, err := pick("%乳业%", 1)
 	if err != nil {
-		return err
+		return lp, err
 	}
 	trader, err := pick("%商贸%", 1)
 	if err != nil {
-		return err
+		return lp, err
 	}
 	shops, err := pick("%超市%", 2)
 	if err != nil {
-		return err
+		return lp, err
 	}
 	kitchens, err := pick("%餐饮%", 1)
 	if err != nil {
-		return err
+		return lp, err
 	}
 	hotels, err := pick("%酒店%", 1)
 	if err != nil {
-		return err
+		return lp, err
 	}
 	gtinOf := func(p party, fallback uint64) string {
 		var g string
@@ -164,8 +167,12 @@ func loadTrace(ctx context.Context, db *store.DB, now time.Time) error {
 	c.add(meat[0], epcisEvent("TransformationEvent", day(36, 9), map[string]any{"bizStep": "creating_class_instance", "disposition": "active",
 		"bizLocation": map[string]any{"id": meat[0].place()}, "inputQuantityList": toList(meatIn),
 		"outputQuantityList": []any{qty(beef, 640, "KGM")}}))
-	yoghurtA := mustLot("", gtinOf(dairy[0], 2), "", "SN"+stamp+"A")
-	yoghurtB := mustLot("", gtinOf(dairy[0], 2), "", "SN"+stamp+"B")
+	yoghurtProduct, err := yoghurtOf(ctx, db, dairy[0])
+	if err != nil {
+		return lp, err
+	}
+	yoghurtA := mustLot("", codes.GTIN14(yoghurtProduct.GTIN), "", "SN"+stamp+"A")
+	yoghurtB := mustLot("", codes.GTIN14(yoghurtProduct.GTIN), "", "SN"+stamp+"B")
 	RecalledLot = yoghurtB
 	c.add(dairy[0], epcisEvent("TransformationEvent", day(37, 10), map[string]any{"bizStep": "creating_class_instance", "disposition": "active",
 		"bizLocation": map[string]any{"id": dairy[0].place()}, "inputQuantityList": toList(dairyIn[:2]),
@@ -189,24 +196,61 @@ func loadTrace(ctx context.Context, db *store.DB, now time.Time) error {
 			"creationDate": now.UTC().Format(time.RFC3339), "epcisBody": map[string]any{"eventList": c.docs[owner]},
 		}
 		if _, err := trace.Capture(ctx, db, normalise(doc), trace.Options{Owner: owner}); err != nil {
-			return fmt.Errorf("demo trace events of %s: %w", owner, err)
+			return lp, fmt.Errorf("demo trace events of %s: %w", owner, err)
 		}
 	}
-	return loadRecall(ctx, db, now, shops[0])
+	return labParties{vegetableSellers: []string{shops[0].id, shops[1].id}, dairy: dairy[0].id, trader: trader[0].id,
+		yoghurtProduct: yoghurtProduct.ID, yoghurtName: yoghurtProduct.Name, yoghurtA: yoghurtA, firstShop: shops[0].id}, nil
 }
 
-// loadRecall opens the market supervision bureau's level-2 recall of the
-// yoghurt lot three days ago; the first supermarket has taken its stock off
-// the shelves, the others have yet to confirm.
-func loadRecall(ctx context.Context, db *store.DB, now time.Time, shop party) error {
+// yoghurtOf is the dairy's yoghurt in the register, registered now when the
+// dairy's random products happen not to include one, so that the lots the
+// chain makes and the recall and the lab speak of are yoghurt.
+func yoghurtOf(ctx context.Context, db *store.DB, dairy party) (*registry.Product, error) {
+	var id string
+	err := db.QueryRow(ctx, `SELECT id FROM products WHERE enterprise_id = ? AND name = ? AND gtin <> '' ORDER BY created_at, id LIMIT 1`,
+		dairy.id, "酸奶").Scan(&id)
+	officer, uerr := auth.UserByUsername(ctx, db, "officer-scj")
+	if uerr != nil {
+		return nil, uerr
+	}
+	if err == nil {
+		return registry.GetProduct(ctx, db, officer, id)
+	}
+	return registry.CreateProduct(ctx, db, officer, registry.ProductInput{EnterpriseID: dairy.id, Name: "风味发酵乳（酸奶）",
+		GTIN: codes.GTIN13FromSerial("6970", 990_001), Category: "发酵乳", KeyCommodity: true})
+}
+
+// loadRecall opens, three days ago, the market supervision bureau's level-2
+// recall of the yoghurt lot its report found nonconforming, by confirming
+// the recall proposal the report raised; the first supermarket has taken its
+// stock off the shelves, the others have yet to confirm. The quality month's
+// other proposal waits for the officer.
+func loadRecall(ctx context.Context, db *store.DB, now time.Time, shopID, report string) error {
 	officer, err := auth.UserByUsername(ctx, db, "officer-scj")
 	if err != nil {
 		return fmt.Errorf("demo recall officer: %w", err)
 	}
+	if err := proposeRecalls(ctx, db); err != nil {
+		return err
+	}
 	opened := now.Add(-72 * time.Hour)
 	at := func(t time.Time) context.Context { return recall.WithClock(ctx, func() time.Time { return t }) }
-	r, err := recall.Open(at(opened), db, officer, recall.OpenInput{EPC: RecalledLot, Level: 2,
-		Reason: "抽检发现该批次酸奶菌落总数不合格（GB 19302-2010），责令召回。"})
+	proposals, err := recall.ListProposals(ctx, db, officer, recall.ProposalPending)
+	if err != nil {
+		return err
+	}
+	var proposal string
+	for _, p := range proposals {
+		if p.EPC == RecalledLot {
+			proposal = p.ID
+		}
+	}
+	if proposal == "" {
+		return fmt.Errorf("demo recall: no proposal for %s from report %s among %+v", RecalledLot, report, proposals)
+	}
+	r, err := recall.ConfirmProposal(at(opened), db, officer, proposal, 2,
+		fmt.Sprintf("检验报告 %s：该批次发酵乳乳酸菌数不符合 GB 19302-2010，责令召回。", report))
 	if err != nil {
 		return fmt.Errorf("demo recall: %w", err)
 	}
@@ -215,7 +259,7 @@ func loadRecall(ctx context.Context, db *store.DB, now time.Time, shop party) er
 		return err
 	}
 	for _, h := range full.Parties {
-		if h.EnterpriseID != shop.id {
+		if h.EnterpriseID != shopID {
 			continue
 		}
 		qty := 600.0

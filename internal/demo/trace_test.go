@@ -19,7 +19,7 @@ import (
 func TestDemoSupplyChains(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		if err := demo.Load(ctx, db, nil, time.Now()); err != nil {
+		if err := demo.Load(ctx, db, t.TempDir(), nil, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		ids, err := genealogy.NodeIDs(ctx, db, []string{demo.RecalledLot})

@@ -191,9 +191,15 @@ func TestResultsBecomeFinalWhenTheWindowCloses(t *testing.T) {
 		w := newWorld(t, db)
 		ctx := at(w.labA1, shanghai(2026, 3, 10, 9, 0))
 		w.catalogue(ctx)
-		r := w.issue(ctx, w.tested(ctx, lab.KindProduct, "2026-03-09", "0.05"), w.labA1, w.labA2)
+		s := w.tested(ctx, lab.KindProduct, "2026-03-09", "0.05")
+		r := w.issue(ctx, s, w.labA1, w.labA2)
 		if r.ObjectionDeadline != "2026-03-25" || r.FinalAt != 0 {
 			t.Fatalf("issued %+v", r)
+		}
+		w.step(ctx, w.labA1, s, lab.StepRetained)
+		_, err := lab.AddCustodyStep(ctx, db, w.labA1, s.ID, lab.CustodyInput{Step: lab.StepDisposed})
+		if p, _ := fieldErr(err, "step"); rule(err, "step") != "rule.lab.custody.reserve_needed" || p["until"] != "2026-03-25" {
+			t.Errorf("disposed of within the objection window: %v", err)
 		}
 		for _, c := range []struct {
 			day  time.Time
@@ -205,6 +211,8 @@ func TestResultsBecomeFinalWhenTheWindowCloses(t *testing.T) {
 				t.Errorf("%s: %d results made final, want %d", c.day.Format(time.DateOnly), n, c.want)
 			}
 		}
+		// Final: the reserve may go.
+		w.step(at(w.labA1, shanghai(2026, 3, 26, 9, 0)), w.labA1, s, lab.StepDisposed)
 		evs := events(t, db, lab.TopicResultFinal)
 		if len(evs) != 1 || evs[0]["report_id"] != r.ID || evs[0]["conclusion"] != lab.Conforming || evs[0]["final"] != true {
 			t.Errorf("final events %v", evs)

@@ -290,6 +290,9 @@ func AssignRetest(ctx context.Context, db *store.DB, who *auth.User, objectionID
 			return err
 		}
 		var errs fielderr.List
+		if orig.Custody == StepDisposed {
+			errs.Add("objection", "rule.lab.retest.no_reserve")
+		}
 		inst, err := loadInstitution(ctx, tx, strings.TrimSpace(institutionID), "")
 		switch {
 		case errors.Is(err, fielderr.ErrNotFound) || err == nil && !registry.RegionCovers(who.RegionCode, inst.RegionCode):

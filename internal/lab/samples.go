@@ -513,7 +513,8 @@ type CustodyInput struct {
 // AddCustodyStep records the next step of a sample's custody. Steps follow
 // sent → received → tested → retained → disposed, one at a time; any other
 // step is refused on "step" with rule.lab.custody.order (params expected,
-// the step due). Sending may be recorded by the officials of the region or
+// the step due). Disposal waits until the result is final
+// (rule.lab.custody.reserve_needed, param until: the objection deadline). Sending may be recorded by the officials of the region or
 // the institution; every later step by the institution alone.
 func AddCustodyStep(ctx context.Context, db *store.DB, who *auth.User, sampleID string, in CustodyInput) (*Sample, error) {
 	now := nowOf(ctx)
@@ -549,6 +550,11 @@ func AddCustodyStep(ctx context.Context, db *store.DB, who *auth.User, sampleID 
 			errs.Add("step", "rule.lab.custody.order", "step", in.Step, "expected", next)
 		}
 		fielderr.CheckText(&errs, "note", in.Note, false, MaxReason)
+		if in.Step == StepDisposed && !errs.Has("step") {
+			if err := checkDisposal(ctx, tx, &errs, s); err != nil {
+				return err
+			}
+		}
 		var last int64
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(at), 0) FROM lab_custody WHERE sample_id = ?`, s.ID).Scan(&last); err != nil {
 			return err
@@ -589,6 +595,30 @@ func AddCustodyStep(ctx context.Context, db *store.DB, who *auth.User, sampleID 
 		return nil, err
 	}
 	return GetSample(ctx, db, who, sampleID)
+}
+
+// checkDisposal keeps the reserve until the result is final: the reserve
+// is what a re-test tests (抽查办法: 备样 kept until the objection period
+// ends). A sample may be disposed of once its report is final (the
+// objection window closed, or it is a re-test's), re-tested, or revoked.
+func checkDisposal(ctx context.Context, tx *store.Tx, errs *fielderr.List, s *Sample) error {
+	r, err := latestReport(ctx, tx, s.ID)
+	if err != nil {
+		return err
+	}
+	if r != nil && r.Status == StatusDraft && r.Supersedes != "" {
+		if r, err = loadReport(ctx, tx, r.Supersedes); err != nil {
+			return err
+		}
+	}
+	switch {
+	case r == nil || r.Status == StatusDraft:
+		errs.Add("step", "rule.lab.custody.reserve_needed", "until", "")
+	case r.Status == StatusRevoked || r.FinalAt != 0 || r.RetestedBy != "":
+	default:
+		errs.Add("step", "rule.lab.custody.reserve_needed", "until", r.ObjectionDeadline)
+	}
+	return nil
 }
 
 func firstNonEmpty(ss ...string) string {

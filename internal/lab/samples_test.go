@@ -172,9 +172,13 @@ func TestCustodyInOrder(t *testing.T) {
 		}
 		w.step(ctx, w.labA2, s, lab.StepTested)
 		w.step(ctx, w.labA2, s, lab.StepRetained)
-		w.step(ctx, w.labA2, s, lab.StepDisposed)
+		// The reserve stays until the result is final (see
+		// TestResultsBecomeFinalWhenTheWindowCloses for the disposal).
+		if _, err := lab.AddCustodyStep(ctx, db, w.labA2, s.ID, lab.CustodyInput{Step: lab.StepDisposed}); rule(err, "step") != "rule.lab.custody.reserve_needed" {
+			t.Errorf("disposed of before any report: %v", err)
+		}
 		if _, err := lab.AddCustodyStep(ctx, db, w.labA1, s.ID, lab.CustodyInput{Step: lab.StepSent}); rule(err, "step") != "rule.lab.custody.order" {
-			t.Errorf("sent again after disposal: %v", err)
+			t.Errorf("sent again after testing: %v", err)
 		}
 		got, err := lab.GetSample(ctx, db, w.entUser, s.ID)
 		must(t, err)
@@ -185,7 +189,7 @@ func TestCustodyInOrder(t *testing.T) {
 				t.Errorf("step without who or when: %+v", st)
 			}
 		}
-		if strings.Join(steps, ",") != "sent,received,tested,retained,disposed" || got.Custody != lab.StepDisposed || got.ReceivedAt == 0 {
+		if strings.Join(steps, ",") != "sent,received,tested,retained" || got.Custody != lab.StepRetained || got.ReceivedAt == 0 {
 			t.Errorf("custody %v, now %s, received %d", steps, got.Custody, got.ReceivedAt)
 		}
 		if got.Steps[0].ActorID != w.officer.ID || got.Steps[1].ActorID != w.labA1.ID {

@@ -81,6 +81,7 @@ var nav = []struct {
 	{"nav.incoming", "/ledger/incoming", auth.PermTraceRead},
 	{"nav.sales", "/ledger/sales", auth.PermTraceRead},
 	{"nav.filings", "/filings", auth.PermTraceRead},
+	{"nav.lab", "/lab", auth.PermLabRead},
 	{"nav.users", "/admin/users", auth.PermUserAdmin},
 	{"nav.departments", "/admin/departments", auth.PermDepartmentWrite},
 	{"nav.calendar", "/admin/calendar", auth.PermCalendarWrite},

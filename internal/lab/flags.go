@@ -21,10 +21,14 @@ const (
 	FlagLapsedQualification = "lapsed_qualification" // a report issued outside the certificate's validity
 	FlagSlowTurnaround      = "slow_turnaround"      // received → issued far beyond the norm
 	FlagAlterationAttempt   = "alteration_attempt"   // an attempt to change an issued report
+	// FlagOverturned: a re-test at another institution reached the other
+	// conclusion. Not a finding in itself, but a pattern of them is what an
+	// inspection for 不实报告 starts from.
+	FlagOverturned = "overturned_by_retest"
 )
 
 // FlagKinds lists the kinds in display order.
-var FlagKinds = []string{FlagOutsideScope, FlagLapsedQualification, FlagSlowTurnaround, FlagAlterationAttempt}
+var FlagKinds = []string{FlagOutsideScope, FlagLapsedQualification, FlagSlowTurnaround, FlagAlterationAttempt, FlagOverturned}
 
 // What a flag is about.
 const (

@@ -123,6 +123,14 @@ func ApproveReport(ctx context.Context, db *store.DB, who *auth.User, reportID s
 			if orig, err = markRetested(ctx, tx, r, s, now); err != nil {
 				return err
 			}
+			if orig.Conclusion != r.Conclusion {
+				if _, err := raiseFlag(ctx, tx, Flag{RegionCode: orig.RegionCode, InstitutionID: orig.InstitutionID,
+					Kind: FlagOverturned, SubjectKind: SubjectReport, SubjectID: orig.ID, Detail: map[string]any{
+						"number": orig.Number, "conclusion": orig.Conclusion, "retest_number": r.Number,
+						"retest_conclusion": r.Conclusion, "retest_institution": inst.Name}}, ""); err != nil {
+					return err
+				}
+			}
 		}
 		if err := flagIssue(ctx, tx, cfg, inst, r, s, today); err != nil {
 			return err

@@ -157,6 +157,12 @@ func TestRetestGoesToAnotherQualifiedInstitutionAndIsFinal(t *testing.T) {
 		if _, err := lab.Object(ctx, db, w.entUser, final.Number, lab.ObjectionInput{Reason: "x"}); err == nil {
 			t.Error("an objection to the re-test's (conforming, final) report was accepted")
 		}
+		// The first institution's result was overturned: the regulator sees it.
+		flags, err := lab.Flags(ctx, db, w.officer, lab.FlagFilter{Kind: lab.FlagOverturned})
+		must(t, err)
+		if len(flags) != 1 || flags[0].InstitutionID != w.instA.ID || flags[0].SubjectID != orig.ID || flags[0].Detail["retest_number"] != final.Number {
+			t.Errorf("overturned flags %+v", flags)
+		}
 		// The re-test's result is final: its event says so, overturned.
 		evs := events(t, db, lab.TopicResultFinal)
 		if len(evs) != 1 || evs[0]["report_id"] != final.ID || evs[0]["overturned"] != true || evs[0]["original_sample_id"] != s.ID {

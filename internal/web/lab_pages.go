@@ -422,7 +422,6 @@ func (s *Server) labInstitutionUpdate(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/lab/institutions/"+in.ID+"?saved=1", http.StatusSeeOther)
 }
 
-
 // institutionPage is an institution's page with the form that was sent.
 type institutionPage struct {
 	I         institutionRow

@@ -182,7 +182,7 @@ func (s *Server) reportPageFor(r *http.Request, key string, f *form) (*reportPag
 	shown := rep.View(u)
 	p := &reportPage{R: &shown, CanTest: u.Can(auth.PermLabTest) && u.InstitutionID == rep.InstitutionID,
 		CanObject: u.Can(auth.PermLabObject) && u.EnterpriseID != "" && u.EnterpriseID == rep.EnterpriseID,
-		Lang: langFrom(ctx), formKey: key, form: f}
+		Lang:      langFrom(ctx), formKey: key, form: f}
 	if shown.VerificationCode != "" {
 		p.VerifyURL = s.verifyURL(r, &shown)
 	}

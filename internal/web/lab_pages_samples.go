@@ -142,11 +142,7 @@ func (s *Server) labTaskNew(w http.ResponseWriter, r *http.Request) {
 
 // splitItems reads items typed one a line or separated by commas.
 func splitItems(s string) []string {
-	var out []string
-	for _, l := range lines(strings.NewReplacer("，", "\n", ",", "\n", "、", "\n", "；", "\n", ";", "\n").Replace(s)) {
-		out = append(out, l)
-	}
-	return out
+	return lines(strings.NewReplacer("，", "\n", ",", "\n", "、", "\n", "；", "\n", ";", "\n").Replace(s))
 }
 
 func (s *Server) labTaskCreate(w http.ResponseWriter, r *http.Request) {

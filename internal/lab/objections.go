@@ -150,6 +150,11 @@ func Object(ctx context.Context, db *store.DB, who *auth.User, number string, in
 			Link: "/lab/objections/" + o.ID, DedupeKey: "lab.objection.filed:" + o.ID}); err != nil {
 			return err
 		}
+		// The institution keeps the reserve the re-test will need.
+		if err := notifyInstitution(ctx, tx, r.InstitutionID, notify.Notice{Kind: "lab.objection.filed.institution", Params: p,
+			Link: reportLink(r), DedupeKey: "lab.objection.filed:" + o.ID}); err != nil {
+			return err
+		}
 		out = o
 		return audit.Write(ctx, tx, audit.Entry{Action: "create", Entity: "lab_objection", EntityID: o.ID, RegionCode: o.RegionCode,
 			After: o})

@@ -69,6 +69,9 @@ func TestObjectionWindowCountsTheOfficialCalendar(t *testing.T) {
 		if !hasNotice(t, db, w.officer.ID, "lab.objection.filed") {
 			t.Error("the task's department was not told of the objection")
 		}
+		if !hasNotice(t, db, w.labA2.ID, "lab.objection.filed.institution") {
+			t.Error("the institution keeping the reserve was not told")
+		}
 	})
 }
 

@@ -295,13 +295,10 @@ func DraftReport(ctx context.Context, db *store.DB, who *auth.User, sampleID str
 			r = &Report{ID: store.NewID(), RegionCode: s.RegionCode, InstitutionID: inst.ID, InstitutionName: inst.Name,
 				SampleID: s.ID, SampleNumber: s.Number, EnterpriseID: s.EnterpriseID,
 				Number: fmt.Sprintf("%s-%d-%04d", inst.ReportPrefix, now.In(workday.Shanghai).Year(), n), Version: 1, Status: StatusDraft}
-			if s.RetestOf != "" {
-				orig, err := latestReport(ctx, tx, s.RetestOf)
-				if err != nil {
+			if s.ObjectionID != "" {
+				// The re-test answers the report the enterprise objected to.
+				if err := tx.QueryRow(ctx, `SELECT report_id FROM lab_objections WHERE id = ?`, s.ObjectionID).Scan(&r.RetestOf); err != nil {
 					return err
-				}
-				if orig != nil {
-					r.RetestOf = orig.ID
 				}
 			}
 		}

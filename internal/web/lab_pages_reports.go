@@ -158,8 +158,7 @@ func (p *reportPage) Name(id string) string {
 // verifyURL is the public verification page's address for a report, on the
 // site's own origin, as its QR code carries it.
 func (s *Server) verifyURL(r *http.Request, rep *lab.Report) string {
-	q := url.Values{"no": {rep.Number}, "code": {rep.VerificationCode}}
-	return s.baseURL(r) + "/public/reports/verify?" + q.Encode()
+	return s.baseURL(r) + "/public/reports/verify?no=" + url.QueryEscape(rep.Number) + "&code=" + url.QueryEscape(rep.VerificationCode)
 }
 
 func (s *Server) reportPageFor(r *http.Request, key string, f *form) (*reportPage, error) {

@@ -1,0 +1,570 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/hallmark-platform/hallmark/internal/audit"
+	"github.com/hallmark-platform/hallmark/internal/auth"
+	"github.com/hallmark-platform/hallmark/internal/codes"
+	"github.com/hallmark-platform/hallmark/internal/lab"
+	"github.com/hallmark-platform/hallmark/internal/store"
+	"github.com/hallmark-platform/hallmark/internal/store/storetest"
+	"github.com/hallmark-platform/hallmark/internal/web"
+	"github.com/hallmark-platform/hallmark/internal/workday"
+	"github.com/hallmark-platform/hallmark/locales"
+)
+
+// lpSite is the test site on a clock the test moves, with the people of the
+// testing system: the site's officer and enterprise, two users of one
+// institution, and a second enterprise the samples do not concern.
+type lpSite struct {
+	*site
+	mu       sync.Mutex
+	now      time.Time
+	officer  string // tokens
+	ent      string
+	otherEnt string
+	labA1    string
+	labA2    string
+}
+
+func (l *lpSite) clock() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.now
+}
+
+func (l *lpSite) advance(d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.now = l.now.Add(d)
+}
+
+func newLPSite(t *testing.T, db *store.DB) *lpSite {
+	t.Helper()
+	s := newSiteOn(t, db)
+	l := &lpSite{site: s, now: time.Date(2026, 3, 2, 9, 0, 0, 0, workday.Shanghai)}
+	srv, err := web.New(web.Config{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BlobDir: t.TempDir(), Now: l.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.srv = srv
+	s.ts = httptest.NewServer(srv)
+	t.Cleanup(s.ts.Close)
+	l.officer, l.ent = s.tokens[auth.RoleOfficer], s.tokens[auth.RoleEnterprise]
+	ctx := audit.WithActor(context.Background(), audit.System)
+	other := store.NewID()
+	if err := db.Tx(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO enterprises (id, region_code, uscc, name, created_at, updated_at)
+			VALUES (?, '152923', ?, '沙漠食品', 0, 0)`, other, codes.USCCFromSerial("152923", 88))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	l.otherEnt = l.token(auth.NewUser{Username: "lp-other", Name: "沙漠食品", Role: auth.RoleEnterprise, EnterpriseID: other})
+	return l
+}
+
+func (l *lpSite) token(nu auth.NewUser) string {
+	l.t.Helper()
+	ctx := audit.WithActor(context.Background(), audit.System)
+	nu.Password, nu.RegionCode = testPassword, "152923"
+	u, err := auth.CreateUser(ctx, l.db, nu)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	tok, _, err := auth.CreateToken(ctx, l.db, u.ID, "test")
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	return tok
+}
+
+// send makes a request as the holder of token and returns the status, the
+// body and the Location header.
+func (l *lpSite) send(token, method, path, contentType string, body io.Reader) (int, string, string) {
+	l.t.Helper()
+	req, err := http.NewRequest(method, l.ts.URL+path, body)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	return resp.StatusCode, string(b), resp.Header.Get("Location")
+}
+
+func (l *lpSite) get(token, path string) (int, string) {
+	l.t.Helper()
+	st, body, _ := l.send(token, "GET", path, "", nil)
+	return st, body
+}
+
+func (l *lpSite) post(token, path string, kv ...string) (int, string, string) {
+	l.t.Helper()
+	return l.send(token, "POST", path, "application/x-www-form-urlencoded", form(kv...))
+}
+
+// postFiles sends a multipart form: fields, then files as field → name →
+// content.
+func (l *lpSite) postFiles(token, path string, fields []string, files map[string]map[string][]byte) (int, string, string) {
+	l.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for i := 0; i+1 < len(fields); i += 2 {
+		if err := mw.WriteField(fields[i], fields[i+1]); err != nil {
+			l.t.Fatal(err)
+		}
+	}
+	for field, byName := range files {
+		for name, content := range byName {
+			w, err := mw.CreateFormFile(field, name)
+			if err != nil {
+				l.t.Fatal(err)
+			}
+			if _, err := w.Write(content); err != nil {
+				l.t.Fatal(err)
+			}
+		}
+	}
+	if err := mw.Close(); err != nil {
+		l.t.Fatal(err)
+	}
+	return l.send(token, "POST", path, mw.FormDataContentType(), &buf)
+}
+
+// msg is a message as a page shows it.
+func msg(key string, kv ...any) string {
+	p := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		p[fmt.Sprint(kv[i])] = kv[i+1]
+	}
+	return template.HTMLEscapeString(locales.T(locales.ZH, key, p))
+}
+
+// besideField reports whether the page shows message right after the
+// field named name (within the field's label).
+func besideField(body, name, message string) bool {
+	i := strings.Index(body, `name="`+name+`"`)
+	if i < 0 {
+		return false
+	}
+	end := strings.Index(body[i:], "</label>")
+	if end < 0 {
+		end = len(body) - i
+	}
+	return strings.Contains(body[i:i+end], message)
+}
+
+var pngSeal = append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 64)...)
+
+// lpWorld is the testing system set up through the pages: an institution
+// with its two users, a limit for lead in dairy, a task and a sample that
+// institution A has received.
+type lpWorld struct {
+	inst, task, sample string
+}
+
+func (l *lpSite) world() lpWorld {
+	t := l.t
+	t.Helper()
+	var w lpWorld
+	st, _, loc := l.post(l.officer, "/lab/institutions", "name", "额济纳旗检验检测中心",
+		"uscc", codes.USCCFromSerial("152923", 900), "report_prefix", "EJN", "cma_number", "230512345678",
+		"cma_valid_from", "2023-03-01", "cma_valid_to", "2029-02-28",
+		"scope", "乳制品 | 铅 | GB 5009.12-2023\n乳制品\t菌落总数\tGB 4789.2-2022")
+	if st != http.StatusSeeOther {
+		t.Fatalf("register institution: %d", st)
+	}
+	w.inst = strings.TrimPrefix(strings.Split(loc, "?")[0], "/lab/institutions/")
+	l.labA1 = l.institutionUser("lp-a1", w.inst)
+	l.labA2 = l.institutionUser("lp-a2", w.inst)
+
+	st, body, _ := l.post(l.officer, "/lab/limits", "standard", "GB 2762-2022", "clause", "4.1 表1", "category", "乳制品",
+		"item", "铅", "comparison", "le", "max", "0.05", "unit", "mg/kg")
+	if st != http.StatusSeeOther {
+		t.Fatalf("limit: %d %s", st, body)
+	}
+	st, body, loc = l.post(l.officer, "/lab/tasks", "title", "2026年乳制品监督抽检", "category", "乳制品", "kind", "food",
+		"items", "铅、菌落总数", "institution_id", w.inst, "period_from", "2026-01-01", "period_to", "2026-12-31",
+		"enterprise_ids", l.entID)
+	if st != http.StatusSeeOther {
+		t.Fatalf("task: %d %s", st, body)
+	}
+	w.task = strings.TrimPrefix(strings.Split(loc, "?")[0], "/lab/tasks/")
+	st, body, loc = l.postFiles(l.officer, "/lab/samples", []string{"task_id", w.task, "enterprise_id", l.entID,
+		"product_name", "驼奶粉", "lot", "20260301A", "quantity", "6", "unit", "袋", "sampled_on", "2026-03-02",
+		"sampler1", "张三", "sampler2", "李四"}, map[string]map[string][]byte{"files": {"seal.png": pngSeal}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("sample: %d %s", st, body)
+	}
+	w.sample = strings.TrimPrefix(strings.Split(loc, "?")[0], "/lab/samples/")
+	l.step(l.officer, w.sample, lab.StepSent)
+	l.step(l.labA1, w.sample, lab.StepReceived)
+	return w
+}
+
+func (l *lpSite) institutionUser(name, inst string) string {
+	return l.token(auth.NewUser{Username: name, Name: name, Role: auth.RoleInstitution, InstitutionID: inst})
+}
+
+func (l *lpSite) step(token, sample, step string) {
+	l.t.Helper()
+	l.advance(time.Hour)
+	if st, body, _ := l.post(token, "/lab/samples/"+sample+"/custody", "step", step); st != http.StatusSeeOther {
+		l.t.Fatalf("custody %s: %d %s", step, st, body)
+	}
+}
+
+// count returns how many rows a table holds.
+func (l *lpSite) count(sql string, args ...any) int {
+	l.t.Helper()
+	var n int
+	if err := l.db.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		l.t.Fatal(err)
+	}
+	return n
+}
+
+func TestLabPagesFormsRefuseBesideTheField(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		l := newLPSite(t, db)
+
+		// An institution without a name and with a bad CMA number: both
+		// said beside their fields, what was typed kept, nothing stored.
+		st, body, _ := l.post(l.officer, "/lab/institutions", "name", "", "uscc", codes.USCCFromSerial("152923", 900),
+			"report_prefix", "EJN", "cma_number", "12345", "cma_valid_from", "2023-03-01", "cma_valid_to", "2029-02-28")
+		if st != http.StatusUnprocessableEntity {
+			t.Fatalf("bad institution: %d", st)
+		}
+		if !besideField(body, "name", msg("rule.required")) || !besideField(body, "cma_number", msg("rule.lab.cma_number")) {
+			t.Errorf("messages are not beside the fields:\n%s", body)
+		}
+		if !strings.Contains(body, `value="12345"`) || !strings.Contains(body, `value="EJN"`) {
+			t.Error("the form did not keep what was typed")
+		}
+		if n := l.count(`SELECT COUNT(*) FROM lab_institutions`); n != 0 {
+			t.Errorf("%d institutions stored from a refused form", n)
+		}
+
+		w := l.world()
+
+		// A sample with one sampler: refused on samplers, the seal photo
+		// kept so it need not be sent again, no sample stored.
+		before := l.count(`SELECT COUNT(*) FROM lab_samples`)
+		st, body, _ = l.postFiles(l.officer, "/lab/samples", []string{"task_id", w.task, "enterprise_id", l.entID,
+			"product_name", "驼奶粉", "lot", "20260301B", "quantity", "6", "unit", "袋", "sampled_on", "2026-03-02",
+			"sampler1", "张三"}, map[string]map[string][]byte{"files": {"seal.png": pngSeal}})
+		if st != http.StatusUnprocessableEntity || !besideField(body, "sampler2", msg("rule.lab.samplers", "min", lab.MinSamplers)) {
+			t.Errorf("one sampler: %d\n%s", st, body)
+		}
+		if !strings.Contains(body, `value="20260301B"`) || !strings.Contains(body, `data-testid="kept-photos"`) {
+			t.Error("the refused sample form lost what was typed or sent")
+		}
+		if after := l.count(`SELECT COUNT(*) FROM lab_samples`); after != before {
+			t.Errorf("samples %d → %d after a refusal", before, after)
+		}
+
+		// A result that is not a value: beside its field, nothing entered.
+		st, body, _ = l.post(l.labA1, "/lab/samples/"+w.sample+"/results", "item0", "铅", "value0", "很多", "unit0", "mg/kg",
+			"item1", "菌落总数", "value1", "")
+		if st != http.StatusUnprocessableEntity || !besideField(body, "value0", msg("rule.lab.value")) {
+			t.Errorf("bad value: %d\n%s", st, body)
+		}
+		if !strings.Contains(body, `value="很多"`) {
+			t.Error("the results form lost the typed value")
+		}
+		if n := l.count(`SELECT COUNT(*) FROM lab_results`); n != 0 {
+			t.Errorf("%d results stored from a refused form", n)
+		}
+
+		// A custody step out of order, beside the step.
+		st, body, _ = l.post(l.labA1, "/lab/samples/"+w.sample+"/custody", "step", lab.StepDisposed)
+		if st != http.StatusUnprocessableEntity || !strings.Contains(body, msg("rule.lab.custody.order", "step", lab.StepDisposed, "expected", lab.StepTested)) {
+			t.Errorf("custody out of order: %d", st)
+		}
+
+		// A limit without a standard.
+		st, body, _ = l.post(l.officer, "/lab/limits", "standard", "", "category", "乳制品", "item", "汞", "comparison", "le",
+			"max", "0.01", "unit", "mg/kg")
+		if st != http.StatusUnprocessableEntity || !besideField(body, "standard", msg("rule.required")) || !strings.Contains(body, `value="汞"`) {
+			t.Errorf("limit without a standard: %d", st)
+		}
+	})
+}
+
+func TestLabPagesResultsReportAndPrint(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		l := newLPSite(t, db)
+		w := l.world()
+
+		// The institution enters a lead value above the limit and sees why
+		// it fails; the item without a value waits.
+		l.advance(time.Hour)
+		st, body, _ := l.post(l.labA1, "/lab/samples/"+w.sample+"/results", "item0", "铅", "value0", "0.12", "unit0", "mg/kg",
+			"method0", "GB 5009.12-2023", "item1", "菌落总数", "value1", "")
+		if st != http.StatusSeeOther {
+			t.Fatalf("results: %d %s", st, body)
+		}
+		_, page := l.get(l.labA1, "/lab/samples/"+w.sample)
+		row := regexp.MustCompile(`(?s)<tr data-testid="result" data-item="铅" data-conclusion="([a-z_]+)">(.*?)</tr>`).FindStringSubmatch(page)
+		if row == nil || row[1] != lab.Nonconforming {
+			t.Fatalf("lead's verdict: %v\n%s", row, page)
+		}
+		why := regexp.MustCompile(`data-testid="why">([^<]*)<`).FindStringSubmatch(row[2])
+		if why == nil || !strings.Contains(why[1], "0.12") || !strings.Contains(why[1], "0.05") || !strings.Contains(why[1], "GB 2762-2022") {
+			t.Errorf("the reason does not say why: %v", why)
+		}
+		if !strings.Contains(row[2], msg("lab.conclusion.nonconforming")) {
+			t.Error("no nonconforming badge")
+		}
+
+		// Results of a spreadsheet: a bad cell names its row and column
+		// and enters nothing; a good file enters the values.
+		st, body, _ = l.postFiles(l.labA1, "/lab/samples/"+w.sample+"/results/import", nil,
+			map[string]map[string][]byte{"file": {"results.xlsx": resultsXLSX(t, [][]string{{"铅", "0.02", "mg/kg"}, {"菌落总数", "abc", "CFU/g"}})}})
+		if st != http.StatusUnprocessableEntity || !strings.Contains(body, `data-testid="import-error"><td>3</td><td>检测结果</td>`) {
+			t.Errorf("bad results file: %d\n%s", st, body)
+		}
+		_, page = l.get(l.labA1, "/lab/samples/"+w.sample)
+		if !strings.Contains(page, `data-item="铅" data-conclusion="nonconforming"`) {
+			t.Error("a refused import changed a result")
+		}
+		st, _, _ = l.postFiles(l.labA1, "/lab/samples/"+w.sample+"/results/import", nil,
+			map[string]map[string][]byte{"file": {"results.xlsx": resultsXLSX(t, [][]string{{"铅", "0.12", "mg/kg"}, {"菌落总数", "未检出", "CFU/g"}})}})
+		if st != http.StatusSeeOther {
+			t.Fatalf("good results file: %d", st)
+		}
+		st, _ = l.get(l.labA1, "/lab/samples/"+w.sample+"/results/template")
+		if st != http.StatusOK {
+			t.Errorf("results template: %d", st)
+		}
+
+		// Drafted by one user, the same user may not approve: the refusal
+		// is on the page; the second user issues it.
+		l.step(l.labA1, w.sample, lab.StepTested)
+		st, _, loc := l.post(l.labA1, "/lab/samples/"+w.sample+"/report")
+		if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/lab/reports/EJN-2026-") {
+			t.Fatalf("draft: %d %s", st, loc)
+		}
+		number := strings.TrimPrefix(strings.Split(loc, "?")[0], "/lab/reports/")
+		st, body, _ = l.post(l.labA1, "/lab/reports/"+number+"/approve")
+		if st != http.StatusUnprocessableEntity || !strings.Contains(body, `data-testid="approve-error">`+msg("rule.lab.report.self_approval")) {
+			t.Errorf("self-approval: %d\n%s", st, body)
+		}
+		if _, page = l.get(l.labA1, "/lab/reports/"+number); !strings.Contains(page, `data-status="draft"`) {
+			t.Error("a refused approval issued the report")
+		}
+		l.advance(time.Hour)
+		if st, body, _ = l.post(l.labA2, "/lab/reports/"+number+"/approve"); st != http.StatusSeeOther {
+			t.Fatalf("approve: %d %s", st, body)
+		}
+		_, page = l.get(l.labA2, "/lab/reports/"+number)
+		if !strings.Contains(page, `data-status="issued"`) || !strings.Contains(page, `data-testid="code"`) {
+			t.Errorf("issued report page:\n%s", page)
+		}
+		code := regexp.MustCompile(`data-testid="code">([^<]+)<`).FindStringSubmatch(page)[1]
+
+		// The printed report carries a QR code of the public verification
+		// address on the site's own origin, and the fingerprint.
+		st, page = l.get(l.labA1, "/lab/reports/"+number+"/print")
+		if st != http.StatusOK {
+			t.Fatalf("print: %d", st)
+		}
+		want := l.ts.URL + "/public/reports/verify?no=" + url.QueryEscape(number) + "&code=" + url.QueryEscape(code)
+		if !strings.Contains(page, `data-testid="verify-url">`+template.HTMLEscapeString(want)+`<`) {
+			t.Errorf("print page lacks the verification URL %s", want)
+		}
+		if !strings.Contains(page, "<svg") || !strings.Contains(page, "<title>"+template.HTMLEscapeString(want)) {
+			t.Error("print page lacks the QR code of the verification URL")
+		}
+		if !strings.Contains(page, msg("lab.print.title")) || !regexp.MustCompile(`data-testid="fingerprint">[0-9a-f]{64}<`).MatchString(page) {
+			t.Error("print page lacks the title or the fingerprint")
+		}
+		if !strings.Contains(page, `data-testid="approver">lp-a2<`) {
+			t.Error("print page does not name the approver")
+		}
+		// The enterprise the report concerns may print it; another may not
+		// see it at all.
+		if st, _ = l.get(l.ent, "/lab/reports/"+number+"/print"); st != http.StatusOK {
+			t.Errorf("enterprise print: %d", st)
+		}
+		if st, _ = l.get(l.otherEnt, "/lab/reports/"+number+"/print"); st != http.StatusNotFound {
+			t.Errorf("other enterprise print: %d", st)
+		}
+	})
+}
+
+// resultsXLSX is a results spreadsheet as an institution fills it.
+func resultsXLSX(t *testing.T, rows [][]string) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetRow("Sheet1", "A1", &[]any{"检测项目", "检测结果", "单位", "检测方法", "检出限"}); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rows {
+		cells := make([]any, len(r))
+		for j, c := range r {
+			cells[j] = c
+		}
+		if err := f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+2), &cells); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// xlsxRows reads the first sheet of a downloaded workbook.
+func xlsxRows(t *testing.T, body string) [][]string {
+	t.Helper()
+	f, err := excelize.OpenReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("not an .xlsx: %v", err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(f.GetSheetName(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func TestLabPagesEnterpriseSeesOnlyItsOwn(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		l := newLPSite(t, db)
+		w := l.world()
+		l.advance(time.Hour)
+		if st, body, _ := l.post(l.labA1, "/lab/samples/"+w.sample+"/results", "item0", "铅", "value0", "0.01", "unit0", "mg/kg",
+			"item1", "菌落总数", "value1", "<10", "unit1", "CFU/g"); st != http.StatusSeeOther {
+			t.Fatalf("results: %d %s", st, body)
+		}
+		l.step(l.labA1, w.sample, lab.StepTested)
+		_, _, loc := l.post(l.labA1, "/lab/samples/"+w.sample+"/report")
+		number := strings.TrimPrefix(strings.Split(loc, "?")[0], "/lab/reports/")
+		if st, _, _ := l.post(l.labA2, "/lab/reports/"+number+"/approve"); st != http.StatusSeeOther {
+			t.Fatalf("approve: %d", st)
+		}
+		var sampleNo string
+		if err := db.QueryRow(context.Background(), `SELECT number FROM lab_samples WHERE id = ?`, w.sample).Scan(&sampleNo); err != nil {
+			t.Fatal(err)
+		}
+
+		_, list := l.get(l.ent, "/lab/samples")
+		if !strings.Contains(list, sampleNo) {
+			t.Error("the enterprise does not see its sample")
+		}
+		_, list = l.get(l.ent, "/lab/reports")
+		if !strings.Contains(list, number) {
+			t.Error("the enterprise does not see its report")
+		}
+		if st, _ := l.get(l.ent, "/lab/samples/"+w.sample); st != http.StatusOK {
+			t.Errorf("own sample: %d", st)
+		}
+		for _, path := range []string{"/lab/samples/" + w.sample, "/lab/reports/" + number} {
+			if st, _ := l.get(l.otherEnt, path); st != http.StatusNotFound {
+				t.Errorf("another enterprise opening %s: %d, want 404", path, st)
+			}
+		}
+		for _, path := range []string{"/lab/samples", "/lab/reports"} {
+			if _, body := l.get(l.otherEnt, path); strings.Contains(body, sampleNo) || strings.Contains(body, number) {
+				t.Errorf("another enterprise's %s lists the sample or report", path)
+			}
+		}
+		// Its export holds the header only.
+		if _, body := l.get(l.otherEnt, "/lab/samples/export"); len(xlsxRows(t, body)) != 1 {
+			t.Error("another enterprise's export holds rows")
+		}
+
+		// The office's exports hold what the lists show.
+		st, body := l.get(l.officer, "/lab/samples/export")
+		rows := xlsxRows(t, body)
+		if st != http.StatusOK || len(rows) != 2 || rows[0][0] != "样品编号" || rows[1][0] != sampleNo || rows[1][2] != "驼奶粉" {
+			t.Errorf("samples export: %d %v", st, rows)
+		}
+		_, body = l.get(l.officer, "/lab/reports/export?conclusion=conforming")
+		rows = xlsxRows(t, body)
+		if len(rows) != 2 || rows[1][0] != number || rows[1][3] != "合格" || rows[1][4] != "测试企业" {
+			t.Errorf("reports export: %v", rows)
+		}
+		_, body = l.get(l.officer, "/lab/reports/export?conclusion=nonconforming")
+		if rows = xlsxRows(t, body); len(rows) != 1 {
+			t.Errorf("filtered reports export: %v", rows)
+		}
+		_, body = l.get(l.officer, "/lab/institutions/export")
+		if rows = xlsxRows(t, body); len(rows) != 2 || rows[1][0] != "额济纳旗检验检测中心" {
+			t.Errorf("institutions export: %v", rows)
+		}
+	})
+}
+
+func TestLabPagesLimitsImportShowsRowErrors(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		l := newLPSite(t, db)
+		csv := "标准,条款,食品类别,检测项目,判定方式,下限,上限,单位\n" +
+			"GB 2762-2022,4.1 表1,乳制品,铅,≤,,0.05,mg/kg\n" +
+			"GB 2762-2022,4.1 表1,乳制品,汞,≤,,0.01,斤\n"
+		st, body, _ := l.postFiles(l.officer, "/lab/limits/import", nil, map[string]map[string][]byte{"file": {"limits.csv": []byte(csv)}})
+		if st != http.StatusUnprocessableEntity || !strings.Contains(body, `data-testid="import-rejected"`) {
+			t.Fatalf("bad import: %d\n%s", st, body)
+		}
+		if !regexp.MustCompile(`data-testid="import-error"><td>3</td><td>单位</td>`).MatchString(body) {
+			t.Errorf("the import error does not name row 3, column 单位:\n%s", body)
+		}
+		if n := l.count(`SELECT COUNT(*) FROM lab_limits`); n != 0 {
+			t.Errorf("a refused import stored %d limits", n)
+		}
+		csv = strings.Replace(csv, "斤", "mg/kg", 1)
+		if st, body, _ = l.postFiles(l.officer, "/lab/limits/import", nil, map[string]map[string][]byte{"file": {"limits.csv": []byte(csv)}}); st != http.StatusOK || !strings.Contains(body, `data-testid="import-done"`) {
+			t.Fatalf("good import: %d", st)
+		}
+		_, page := l.get(l.inspectorToken(), "/lab/limits?item=汞")
+		if !strings.Contains(page, "GB 2762-2022") || !strings.Contains(page, "4.1 表1") || strings.Count(page, `data-testid="limit-row"`) != 1 {
+			t.Errorf("the list does not show the imported limit with its clause:\n%s", page)
+		}
+		st, body = l.get(l.officer, "/lab/limits/export?item=汞")
+		if rows := xlsxRows(t, body); st != http.StatusOK || len(rows) != 2 {
+			t.Errorf("limits export: %d %v", st, rows)
+		}
+		if st, body = l.get(l.officer, "/lab/limits/template"); st != http.StatusOK || len(xlsxRows(t, body)) < 1 {
+			t.Errorf("template: %d", st)
+		}
+	})
+}
+
+func (l *lpSite) inspectorToken() string { return l.tokens[auth.RoleInspector] }

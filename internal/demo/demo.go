@@ -149,6 +149,7 @@ var Users = []struct {
 	{"lab-signer", auth.RoleInstitution, "检验检测中心 授权签字人 高工", ""},
 	{"vehicle-station", auth.RoleInstitution, "机动车检测站 检验员", ""},
 	{"enterprise", auth.RoleEnterprise, "企业填报员", ""},
+	{"shop", auth.RoleEnterprise, "超市 质量负责人", ""},
 	{"expert", auth.RoleExpert, "质量奖评审专家 赵工", ""},
 }
 
@@ -160,6 +161,14 @@ func loadUsers(ctx context.Context, db *store.DB, deptIDs map[string]string, fir
 			nu.DepartmentID = deptIDs[u.Dept]
 		case auth.RoleEnterprise:
 			nu.EnterpriseID = firstEnterprise
+			if u.Username == "shop" {
+				// The second supermarket of the supply chains: its rape
+				// failed the quality month's round, its yoghurt awaits testing.
+				if err := db.QueryRow(ctx, `SELECT id FROM enterprises WHERE name LIKE ? AND status = 'active'
+					ORDER BY created_at, id LIMIT 1 OFFSET 1`, "%超市%").Scan(&nu.EnterpriseID); err != nil {
+					return fmt.Errorf("demo supermarket: %w", err)
+				}
+			}
 		case auth.RoleInstitution:
 			nu.InstitutionID = labs[institutionAccounts[u.Username]]
 		}

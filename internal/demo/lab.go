@@ -213,7 +213,7 @@ func loadLab(ctx context.Context, db *store.DB, blobs *blob.Store, now time.Time
 	dairy, err := lab.CreateSamplingTask(d.at(ctx, today.AddDate(0, 0, -34).Add(9*time.Hour)), db, d.officer, lab.TaskInput{
 		Title: "乳制品专项监督抽检（发酵乳）", Category: "发酵乳", Kind: "food", Items: []string{"乳酸菌数", "蛋白质", "铅（以Pb计）"},
 		InstitutionID: d.centre, PeriodFrom: workday.FormatDate(today.AddDate(0, 0, -33)), PeriodTo: workday.FormatDate(today.AddDate(0, 0, 27)),
-		Enterprises: []string{p.dairy, p.trader}})
+		Enterprises: []string{p.dairy, p.trader, p.vegetableSellers[1]}})
 	if err != nil {
 		return "", fmt.Errorf("demo dairy task: %w", err)
 	}
@@ -230,6 +230,24 @@ func loadLab(ctx context.Context, db *store.DB, blobs *blob.Store, now time.Time
 	})
 	if err != nil {
 		return "", err
+	}
+	// The second supermarket's yoghurt, sampled two days ago, is at the
+	// centre and waits for its tests.
+	taken := today.AddDate(0, 0, -2).Add(10 * time.Hour)
+	pending, err := lab.CreateSample(d.at(ctx, taken), db, d.officer, lab.SampleInput{TaskID: dairy.ID, EnterpriseID: p.vegetableSellers[1],
+		ProductName: p.yoghurtName, Category: "发酵乳", Lot: p.yoghurtA, Quantity: 12, Unit: "盒", SampledOn: workday.FormatDate(taken),
+		Samplers: []string{"刘晓东", "巴图孟和"}, SealPhotos: []string{d.seal}})
+	if err != nil {
+		return "", fmt.Errorf("demo pending sample: %w", err)
+	}
+	for _, st := range []struct {
+		who  *auth.User
+		step string
+		at   time.Time
+	}{{d.officer, "sent", taken.Add(2 * time.Hour)}, {d.lab, "received", taken.Add(20 * time.Hour)}} {
+		if _, err := lab.AddCustodyStep(d.at(ctx, st.at), db, st.who, pending.ID, lab.CustodyInput{Step: st.step, At: store.Millis(st.at)}); err != nil {
+			return "", fmt.Errorf("demo pending sample %s: %w", st.step, err)
+		}
 	}
 	// Results of September are final by now: their objection windows closed.
 	if _, err := lab.FinaliseResults(lab.WithClock(ctx, func() time.Time { return now }), db, today); err != nil {

@@ -32,6 +32,7 @@ func (s *Server) registerLabAPIRoutes() {
 	s.handle("GET /api/v1/institutions/{id}", read, s.apiInstitutionGet)
 	s.handle("PATCH /api/v1/institutions/{id}", manage, s.apiInstitutionPatch)
 	s.handle("GET /api/v1/institutions/{id}/flags", manage, s.apiInstitutionFlags)
+	s.handle("POST /api/v1/flags/{id}/resolve", manage, s.apiFlagResolve)
 
 	s.handle("GET /api/v1/sampling-tasks", sample, s.apiTaskList)
 	s.handle("POST /api/v1/sampling-tasks", manage, s.apiTaskCreate)
@@ -259,6 +260,25 @@ func (s *Server) apiInstitutionFlags(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, listResponse[lab.Flag]{Items: flags, Total: len(flags), Limit: len(flags)})
+}
+
+// flagResolution is the body of POST /api/v1/flags/{id}/resolve.
+type flagResolution struct {
+	Resolution string `json:"resolution"`
+}
+
+// apiFlagResolve closes a supervision flag with what the office found.
+func (s *Server) apiFlagResolve(w http.ResponseWriter, r *http.Request) {
+	var in flagResolution
+	if !s.decodeJSON(w, r, &in) {
+		return
+	}
+	f, err := lab.ResolveFlag(s.labAPICtx(r), s.db, userFrom(r.Context()), r.PathValue("id"), in.Resolution)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, f)
 }
 
 // --- sampling tasks ---

@@ -296,12 +296,23 @@ func (l *labLab) issueReport() issued {
 		"kind":"food","items":["铅"],"institution_id":"`+w.instA+`","period_from":"2026-01-01","period_to":"2026-12-31",
 		"enterprise_ids":["`+l.entID+`"]}`, &task)
 
-	// The seal photo, then the sample, recorded by the institution's
-	// samplers.
-	req, _ := http.NewRequest("POST", l.ts.URL+"/api/v1/seal-photos", bytes.NewReader(pngPhoto))
+	// Only an image is a seal photo.
+	req, _ := http.NewRequest("POST", l.ts.URL+"/api/v1/seal-photos", strings.NewReader("%PDF-1.4 not a photo"))
 	req.Header.Set("Authorization", "Bearer "+l.tokens[auth.RoleInspector])
 	req.Header.Set("Content-Type", "image/png")
 	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readBody(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `"field":"file"`) {
+		t.Fatalf("a PDF as a seal photo: %d %s", resp.StatusCode, body)
+	}
+	// The seal photo, then the sample, recorded by the institution's
+	// samplers.
+	req, _ = http.NewRequest("POST", l.ts.URL+"/api/v1/seal-photos", bytes.NewReader(pngPhoto))
+	req.Header.Set("Authorization", "Bearer "+l.tokens[auth.RoleInspector])
+	req.Header.Set("Content-Type", "image/png")
+	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,11 +380,20 @@ func (l *labLab) issueReport() issued {
 		t.Fatalf("sample in English: %d %s", status, en)
 	}
 	var flags struct {
-		Items []struct{ Kind string } `json:"items"`
+		Items []struct{ ID, Kind string } `json:"items"`
 	}
 	l.must(http.StatusOK, officer, "GET", "/api/v1/institutions/"+w.instA+"/flags?open=true", "", &flags)
 	if len(flags.Items) != 1 || flags.Items[0].Kind != "outside_scope" {
 		t.Fatalf("flags %+v", flags)
+	}
+	p = l.refused(http.StatusUnprocessableEntity, officer, "POST", "/api/v1/flags/"+flags.Items[0].ID+"/resolve", `{"resolution":" "}`, "")
+	if r, _ := p.rule("resolution"); r != "rule.required" {
+		t.Fatalf("resolving without saying how: %+v", p)
+	}
+	l.must(http.StatusOK, officer, "POST", "/api/v1/flags/"+flags.Items[0].ID+"/resolve", `{"resolution":"已约谈，水分不在资质范围内，不作判定"}`, nil)
+	l.must(http.StatusOK, officer, "GET", "/api/v1/institutions/"+w.instA+"/flags?open=true", "", &flags)
+	if len(flags.Items) != 0 {
+		t.Fatalf("a resolved flag is still open: %+v", flags)
 	}
 
 	l.must(http.StatusCreated, w.labA1, "POST", "/api/v1/samples/"+sm.ID+"/custody", `{"step":"tested"}`, nil)
@@ -438,6 +458,23 @@ func TestLabAPIFullPath(t *testing.T) {
 			if status != http.StatusNotFound || strings.Contains(body, w.report.VerificationCode) {
 				t.Fatalf("%s reading the report: %d %s", name, status, body)
 			}
+		}
+
+		// Samples too: the enterprise sees its own, another none.
+		var samples struct {
+			Items []struct{ ID string } `json:"items"`
+			Total int                   `json:"total"`
+		}
+		l.must(http.StatusOK, ent, "GET", "/api/v1/samples", "", &samples)
+		if samples.Total != 1 || samples.Items[0].ID != w.sampleID {
+			t.Fatalf("enterprise's samples %+v", samples)
+		}
+		for _, token := range []string{l.otherEnt, w.labB1} {
+			l.must(http.StatusOK, token, "GET", "/api/v1/samples", "", &samples)
+			if samples.Total != 0 {
+				t.Fatalf("samples seen by a stranger: %+v", samples)
+			}
+			l.refused(http.StatusNotFound, token, "GET", "/api/v1/samples/"+w.sampleID, "", "")
 		}
 
 		// The public page verifies it with the code, and only with it.

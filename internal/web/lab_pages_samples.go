@@ -431,11 +431,14 @@ type samplePage struct {
 	NextStep  string
 	CanSample bool
 	CanTest   bool
-	LotLink   string
-	Lang      string
-	Import    map[string]any
-	formKey   string
-	form      *form
+	// CanEnter: results may be entered or corrected, and the report drafted:
+	// before the first issue, or while a revision is in draft.
+	CanEnter bool
+	LotLink  string
+	Lang     string
+	Import   map[string]any
+	formKey  string
+	form     *form
 }
 
 func (p *samplePage) F(key string) *form {
@@ -510,6 +513,7 @@ func (s *Server) samplePageFor(r *http.Request, key string, f *form) (*samplePag
 		}
 	}
 	p.Reports = reports
+	p.CanEnter = p.CanTest && (p.Issued == nil || p.Draft != nil)
 	v := s.newView(r, "lab.samples.title", p)
 	v.Title = v.T("lab.sample.title", "number", sm.Number)
 	for _, item := range p.Items {

@@ -568,3 +568,210 @@ func TestLabPagesLimitsImportShowsRowErrors(t *testing.T) {
 }
 
 func (l *lpSite) inspectorToken() string { return l.tokens[auth.RoleInspector] }
+
+// issue enters results, drafts and approves the world's report, and
+// returns its number.
+func (l *lpSite) issue(w lpWorld, lead string) string {
+	l.t.Helper()
+	l.advance(time.Hour)
+	if st, body, _ := l.post(l.labA1, "/lab/samples/"+w.sample+"/results", "item0", "铅", "value0", lead, "unit0", "mg/kg",
+		"item1", "菌落总数", "value1", "<10", "unit1", "CFU/g"); st != http.StatusSeeOther {
+		l.t.Fatalf("results: %d %s", st, body)
+	}
+	l.step(l.labA1, w.sample, lab.StepTested)
+	_, _, loc := l.post(l.labA1, "/lab/samples/"+w.sample+"/report")
+	number := strings.TrimPrefix(strings.Split(loc, "?")[0], "/lab/reports/")
+	l.advance(time.Hour)
+	if st, _, _ := l.post(l.labA2, "/lab/reports/"+number+"/approve"); st != http.StatusSeeOther {
+		l.t.Fatalf("approve %s: %d", number, st)
+	}
+	return number
+}
+
+func TestLabPagesObjectionAndRetest(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		l := newLPSite(t, db)
+		w := l.world()
+		number := l.issue(w, "0.12")
+		l.step(l.labA1, w.sample, lab.StepRetained)
+
+		// A second institution qualified for lead, and a third that is not
+		// (microbiology only).
+		for _, in := range []struct {
+			name, prefix, scope string
+			serial              uint64
+		}{
+			{"阿拉善盟产品质量检验所", "ALM", "乳制品 | 铅 | GB 5009.12-2023\n乳制品 | 菌落总数 | GB 4789.2-2022", 901},
+			{"某微生物检测站", "QJC", "乳制品 | 菌落总数 | GB 4789.2-2022", 902},
+		} {
+			if st, body, _ := l.post(l.officer, "/lab/institutions", "name", in.name, "uscc", codes.USCCFromSerial("152923", in.serial),
+				"report_prefix", in.prefix, "cma_number", fmt.Sprint(230512340000+in.serial), "cma_valid_from", "2024-01-01",
+				"cma_valid_to", "2029-12-31", "scope", in.scope); st != http.StatusSeeOther {
+				t.Fatalf("institution %s: %d %s", in.name, st, body)
+			}
+		}
+
+		// The enterprise sees the window's last day and objects in time to
+		// both items.
+		_, page := l.get(l.ent, "/lab/reports/"+number)
+		deadline := regexp.MustCompile(`data-testid="deadline">([0-9-]+)<`).FindStringSubmatch(page)
+		if deadline == nil || !strings.Contains(page, msg("lab.objection.deadline", "date", deadline[1])) {
+			t.Fatalf("the report page does not show the objection deadline:\n%s", page)
+		}
+		// Without a reason: beside the reason field.
+		st, body, _ := l.post(l.ent, "/lab/reports/"+number+"/objection", "items", "铅", "reason", "")
+		if st != http.StatusUnprocessableEntity || !besideField(body, "reason", msg("rule.required")) {
+			t.Errorf("objection without a reason: %d", st)
+		}
+		st, _, loc := l.post(l.ent, "/lab/reports/"+number+"/objection", "items", "铅", "reason", "检测方法有误，申请复检")
+		if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/lab/objections") {
+			t.Fatalf("objection: %d %s", st, loc)
+		}
+
+		// The office sees it with the institutions qualified for the
+		// re-test: not the original, and not one lacking an item.
+		_, page = l.get(l.officer, "/lab/objections")
+		if !strings.Contains(page, `data-status="open"`) || !strings.Contains(page, "阿拉善盟产品质量检验所") {
+			t.Fatalf("objections page:\n%s", page)
+		}
+		form := page[strings.Index(page, `data-testid="assign-form"`):]
+		form = form[:strings.Index(form, "</form>")]
+		if strings.Contains(form, "额济纳旗检验检测中心") || strings.Contains(form, "某微生物检测站") || !strings.Contains(form, "阿拉善盟产品质量检验所") {
+			t.Errorf("the re-test list offers an institution that may not take it:\n%s", form)
+		}
+		id := regexp.MustCompile(`/lab/objections/([^/]+)/assign`).FindStringSubmatch(page)[1]
+		st, body, _ = l.post(l.officer, "/lab/objections/"+id+"/assign", "institution_id", "")
+		if st != http.StatusUnprocessableEntity || !besideField(body, "institution_id", msg("rule.required")) {
+			t.Errorf("assign without an institution: %d", st)
+		}
+		var inst string
+		if err := db.QueryRow(context.Background(), `SELECT id FROM lab_institutions WHERE report_prefix = 'ALM'`).Scan(&inst); err != nil {
+			t.Fatal(err)
+		}
+		if st, body, _ = l.post(l.officer, "/lab/objections/"+id+"/assign", "institution_id", inst); st != http.StatusSeeOther {
+			t.Fatalf("assign: %d %s", st, body)
+		}
+		if _, page = l.get(l.ent, "/lab/objections"); !strings.Contains(page, `data-status="assigned"`) {
+			t.Error("the enterprise does not see its objection assigned")
+		}
+	})
+}
+
+func TestLabPagesLateObjectionShowsTheDeadline(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		l := newLPSite(t, db)
+		w := l.world()
+		number := l.issue(w, "0.12")
+		_, page := l.get(l.ent, "/lab/reports/"+number)
+		deadline := regexp.MustCompile(`data-testid="deadline">([0-9-]+)<`).FindStringSubmatch(page)[1]
+		l.advance(30 * 24 * time.Hour)
+		st, body, _ := l.post(l.ent, "/lab/reports/"+number+"/objection", "items", "铅", "reason", "不服")
+		if st != http.StatusUnprocessableEntity {
+			t.Fatalf("late objection: %d", st)
+		}
+		form := body[strings.Index(body, `data-testid="objection-form"`):]
+		form = form[:strings.Index(form, "</fieldset>")]
+		if !strings.Contains(form, deadline) || !strings.Contains(form, `class="error"`) {
+			t.Errorf("the late refusal is not beside the deadline:\n%s", form)
+		}
+		if !strings.Contains(body, "不服") {
+			t.Error("the form lost the reason")
+		}
+		if n := l.count(`SELECT COUNT(*) FROM lab_objections`); n != 0 {
+			t.Errorf("%d objections stored after a late one", n)
+		}
+	})
+}
+
+func TestLabPagesInstitutionScopeWarningAndFlags(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		l := newLPSite(t, db)
+		w := l.world()
+		base := "/lab/institutions/" + w.inst
+
+		// Scope: add, refuse an empty item beside the field, remove.
+		if st, body, _ := l.post(l.officer, base+"/scope", "category", "乳制品", "item", "汞", "method", "GB 5009.17-2021"); st != http.StatusSeeOther {
+			t.Fatalf("scope add: %d %s", st, body)
+		}
+		_, page := l.get(l.officer, base)
+		if n := strings.Count(page, `data-testid="scope-row"`); n != 3 {
+			t.Errorf("%d scope rows after adding one, want 3", n)
+		}
+		st, body, _ := l.post(l.officer, base+"/scope", "category", "乳制品", "item", "")
+		if st != http.StatusUnprocessableEntity || !besideField(body[strings.Index(body, `data-testid="scope-add"`):], "item", msg("rule.required")) {
+			t.Errorf("scope without an item: %d", st)
+		}
+		if st, _, _ = l.post(l.officer, base+"/scope/remove", "category", "乳制品", "item", "汞", "method", "GB 5009.17-2021"); st != http.StatusSeeOther {
+			t.Errorf("scope remove: %d", st)
+		}
+		_, page = l.get(l.officer, base)
+		if n := strings.Count(page, `data-testid="scope-row"`); n != 2 {
+			t.Errorf("%d scope rows after removing one, want 2", n)
+		}
+		if !strings.Contains(page, "lp-a1") || !strings.Contains(page, "lp-a2") {
+			t.Error("the institution's users are not listed")
+		}
+		if !strings.Contains(page, `data-cma="valid"`) {
+			t.Error("a certificate valid for years is warned about")
+		}
+
+		// A certificate that lapses within 90 days is warned about.
+		if st, body, _ = l.post(l.officer, base, "name", "额济纳旗检验检测中心", "cma_number", "230512345678",
+			"cma_valid_from", "2023-03-01", "cma_valid_to", "2026-04-30", "status", "active"); st != http.StatusSeeOther {
+			t.Fatalf("edit: %d %s", st, body)
+		}
+		_, page = l.get(l.officer, base)
+		if !strings.Contains(page, `data-cma="expiring"`) || !strings.Contains(page, msg("lab.cma.warn.expiring", "days", 59, "date", "2026-04-30")) {
+			t.Errorf("no warning for a certificate lapsing in 59 days:\n%s", page)
+		}
+		// Suspending needs a reason, said beside it.
+		st, body, _ = l.post(l.officer, base, "name", "额济纳旗检验检测中心", "cma_number", "230512345678",
+			"cma_valid_from", "2023-03-01", "cma_valid_to", "2026-04-30", "status", "suspended", "status_reason", "")
+		if st != http.StatusUnprocessableEntity || !besideField(body, "status_reason", msg("rule.required")) {
+			t.Errorf("suspension without a reason: %d", st)
+		}
+
+		// A result outside the scope raises a flag the office sees, counted
+		// per institution and kind, and resolves.
+		st, body, loc := l.post(l.officer, "/lab/tasks", "title", "三聚氰胺专项", "category", "乳制品", "kind", "food",
+			"items", "三聚氰胺", "institution_id", w.inst, "period_from", "2026-01-01", "period_to", "2026-12-31")
+		if st != http.StatusSeeOther {
+			t.Fatalf("task: %d %s", st, body)
+		}
+		task := strings.TrimPrefix(strings.Split(loc, "?")[0], "/lab/tasks/")
+		_, _, loc = l.postFiles(l.officer, "/lab/samples", []string{"task_id", task, "enterprise_id", l.entID,
+			"product_name", "驼奶", "lot", "L2", "quantity", "2", "unit", "瓶", "sampled_on", "2026-03-02",
+			"sampler1", "张三", "sampler2", "李四"}, map[string]map[string][]byte{"files": {"seal.png": pngSeal}})
+		sample := strings.TrimPrefix(strings.Split(loc, "?")[0], "/lab/samples/")
+		l.step(l.officer, sample, lab.StepSent)
+		l.step(l.labA1, sample, lab.StepReceived)
+		if st, body, _ = l.post(l.labA1, "/lab/samples/"+sample+"/results", "item0", "三聚氰胺", "value0", "未检出"); st != http.StatusSeeOther {
+			t.Fatalf("results: %d %s", st, body)
+		}
+		_, page = l.get(l.officer, "/lab/flags")
+		if !strings.Contains(page, `/lab/flags?institution=`+w.inst+`&amp;kind=outside_scope&amp;open=1`) {
+			t.Fatalf("the summary has no link to the outside-scope flags:\n%s", page)
+		}
+		_, page = l.get(l.officer, "/lab/flags?institution="+w.inst+"&kind=outside_scope&open=1")
+		if strings.Count(page, `data-testid="flag" data-kind="outside_scope"`) != 1 {
+			t.Fatalf("flags list:\n%s", page)
+		}
+		id := regexp.MustCompile(`/lab/flags/([^/]+)/resolve`).FindStringSubmatch(page)[1]
+		if st, body, _ = l.post(l.officer, "/lab/flags/"+id+"/resolve", "resolution", ""); st != http.StatusUnprocessableEntity || !besideField(body, "resolution", msg("rule.required")) {
+			t.Errorf("resolve without a resolution: %d", st)
+		}
+		if st, _, _ = l.post(l.officer, "/lab/flags/"+id+"/resolve", "resolution", "已核实，机构已申请扩项"); st != http.StatusSeeOther {
+			t.Errorf("resolve: %d", st)
+		}
+		if _, page = l.get(l.officer, "/lab/flags?open=1"); strings.Contains(page, `data-kind="outside_scope"`) {
+			t.Error("a resolved flag is still listed as open")
+		}
+		// Institutions do not see the regulator's flags.
+		if st, _ = l.get(l.labA1, "/lab/flags"); st != http.StatusForbidden {
+			t.Errorf("institution on the flags page: %d", st)
+		}
+	})
+}

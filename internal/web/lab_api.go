@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -150,6 +151,9 @@ type labAPIReport struct {
 	Lot         string            `json:"lot,omitempty"`
 	SampledOn   string            `json:"sampled_on,omitempty"`
 	Items       []lab.ContentItem `json:"items"`
+	// VerificationURL is the public page that verifies this version, for
+	// the QR code or the line printed on the report; present with the code.
+	VerificationURL string `json:"verification_url,omitempty"`
 }
 
 func newLabAPIReport(r lab.Report) labAPIReport {
@@ -161,6 +165,9 @@ func newLabAPIReport(r lab.Report) labAPIReport {
 		if c.Items != nil {
 			out.Items = c.Items
 		}
+	}
+	if r.VerificationCode != "" {
+		out.VerificationURL = "/public/reports/verify?" + url.Values{"no": {r.Number}, "code": {r.VerificationCode}}.Encode()
 	}
 	return out
 }

@@ -230,6 +230,7 @@ type labReport struct {
 	Status           string `json:"status"`
 	Conclusion       string `json:"conclusion"`
 	VerificationCode string `json:"verification_code"`
+	VerificationURL  string `json:"verification_url"`
 	Fingerprint      string `json:"fingerprint"`
 	SampleID         string `json:"sample_id"`
 	Enterprise       string `json:"enterprise"`
@@ -411,7 +412,7 @@ func (l *labLab) issueReport() issued {
 	l.refused(http.StatusNotFound, w.labB1, "POST", "/api/v1/reports/"+draft.Number+"/approve", "", "")
 	l.must(http.StatusOK, w.labA2, "POST", "/api/v1/reports/"+draft.Number+"/approve", "", &w.report)
 	if w.report.Status != "issued" || w.report.Version != 1 || w.report.VerificationCode == "" || w.report.Fingerprint == "" ||
-		w.report.IssuedAt == 0 || w.report.Deadline == "" {
+		w.report.IssuedAt == 0 || w.report.Deadline == "" || !strings.Contains(w.report.VerificationURL, "code="+w.report.VerificationCode) {
 		t.Fatalf("issued %+v", w.report)
 	}
 	return w
@@ -512,10 +513,45 @@ func TestLabAPIFullPath(t *testing.T) {
 		if r, _ := p.rule("institution_id"); r != "rule.lab.retest.same_institution" {
 			t.Fatalf("same institution: %+v", p)
 		}
-		var retest struct{ Number, InstitutionID string }
+		var retest struct{ ID, Number, Custody string }
 		l.must(http.StatusCreated, officer, "POST", "/api/v1/objections/"+obj.ID+"/retest", `{"institution_id":"`+w.instB+`"}`, &retest)
 		if retest.Number == "" || !strings.HasSuffix(retest.Number, "-R") {
 			t.Fatalf("re-test sample %+v", retest)
+		}
+
+		// B re-tests the reserve and finds lead within the limit; its
+		// report, issued by B's second user, replaces the result.
+		labB2 := l.institutionUser("lab-b2", w.instB)
+		for _, step := range []string{"sent", "received"} {
+			l.must(http.StatusCreated, w.labB1, "POST", "/api/v1/samples/"+retest.ID+"/custody", `{"step":"`+step+`"}`, nil)
+		}
+		var res struct {
+			Items []labResult `json:"items"`
+		}
+		l.must(http.StatusCreated, w.labB1, "POST", "/api/v1/samples/"+retest.ID+"/results",
+			`{"items":[{"item":"铅","value":"0.03","unit":"mg/kg","method":"GB 5009.12-2023"}]}`, &res)
+		if len(res.Items) != 1 || res.Items[0].Conclusion != "conforming" {
+			t.Fatalf("re-test results %+v", res)
+		}
+		l.must(http.StatusCreated, w.labB1, "POST", "/api/v1/samples/"+retest.ID+"/custody", `{"step":"tested"}`, nil)
+		var rr labReport
+		l.must(http.StatusCreated, w.labB1, "POST", "/api/v1/reports", `{"sample_id":"`+retest.ID+`"}`, &rr)
+		l.must(http.StatusOK, labB2, "POST", "/api/v1/reports/"+rr.Number+"/approve", "", &rr)
+		if rr.Status != "issued" || rr.Conclusion != "conforming" || rr.Deadline != "" {
+			t.Fatalf("re-test report %+v", rr)
+		}
+		var closed struct{ Status string }
+		l.must(http.StatusOK, ent, "GET", "/api/v1/objections/"+obj.ID, "", &closed)
+		if closed.Status != "closed" {
+			t.Fatalf("objection after the re-test: %+v", closed)
+		}
+		v := l.verify(number, w.report.VerificationCode)
+		if v.State != "retested" {
+			t.Fatalf("original after the re-test: %+v", v)
+		}
+		page := l.verifyPage(number, w.report.VerificationCode, "")
+		if !strings.Contains(page, `data-state="retested"`) || !strings.Contains(page, rr.Number) || !strings.Contains(page, "复检结论：合格") {
+			t.Fatalf("retested page: %s", stateOf(page))
 		}
 	})
 }

@@ -127,7 +127,7 @@ func (s *Server) labHome(w http.ResponseWriter, r *http.Request) {
 		labSection{"lab.limits.title", "/lab/limits", -1})
 	if u.Can(auth.PermLabManage) {
 		fs, err := lab.Flags(ctx, s.db, u, lab.FlagFilter{OpenOnly: true})
-		secs = append(secs, labSection{"lab.flags.open", "/lab/flags?open=1", count(len(fs), err)})
+		secs = append(secs, labSection{"lab.home.flags_open", "/lab/flags?open=1", count(len(fs), err)})
 	}
 	s.render(w, r, http.StatusOK, "lab_home", s.newView(r, "nav.lab", map[string]any{"Sections": secs}))
 }

@@ -131,6 +131,8 @@ type reportPage struct {
 	CanObject bool
 	// Nonconforming lists the items an objection may dispute.
 	Nonconforming []string
+	// Objection is the objection filed against the number, if any.
+	Objection *lab.Objection
 	VerifyURL     string
 	Lang          string
 	formKey       string
@@ -207,6 +209,16 @@ func (s *Server) reportPageFor(r *http.Request, key string, f *form) (*reportPag
 				p.Nonconforming = append(p.Nonconforming, it.Item)
 			}
 		}
+	}
+	if os, err := lab.ListObjections(ctx, s.db, u, ""); err == nil {
+		for i := range os {
+			if os[i].ReportNumber == rep.Number {
+				p.Objection = &os[i]
+				break
+			}
+		}
+	} else if !errors.Is(err, fielderr.ErrForbidden) {
+		return nil, err
 	}
 	ids := []string{rep.DraftedBy, rep.ApprovedBy, rep.RevokedBy}
 	p.Names = s.userNames(ctx, ids...)

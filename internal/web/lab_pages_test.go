@@ -775,3 +775,61 @@ func TestLabPagesInstitutionScopeWarningAndFlags(t *testing.T) {
 		}
 	})
 }
+
+func TestLabPagesRevisionAndRevocation(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		l := newLPSite(t, db)
+		w := l.world()
+		number := l.issue(w, "0.12")
+		base := "/lab/reports/" + number
+
+		// Issued: the results form is gone until a revision is opened.
+		if _, page := l.get(l.labA1, "/lab/samples/"+w.sample); strings.Contains(page, `data-testid="results-form"`) {
+			t.Error("an issued report's sample still offers the results form")
+		}
+		st, body, _ := l.post(l.labA1, base+"/revise", "reason", "")
+		if st != http.StatusUnprocessableEntity || !besideField(body[strings.Index(body, `data-testid="revise-form"`):], "reason", msg("rule.required")) {
+			t.Errorf("revision without a reason: %d", st)
+		}
+		l.advance(time.Hour)
+		if st, body, _ = l.post(l.labA1, base+"/revise", "reason", "铅的单位录入有误"); st != http.StatusSeeOther {
+			t.Fatalf("revise: %d %s", st, body)
+		}
+		_, page := l.get(l.labA1, "/lab/samples/"+w.sample)
+		if !strings.Contains(page, `data-testid="results-form"`) {
+			t.Fatal("a revision in draft does not reopen the results form")
+		}
+		if st, body, _ = l.post(l.labA1, "/lab/samples/"+w.sample+"/results", "item0", "铅", "value0", "0.012", "unit0", "mg/kg",
+			"item1", "菌落总数", "value1", "<10", "unit1", "CFU/g"); st != http.StatusSeeOther {
+			t.Fatalf("corrected results: %d %s", st, body)
+		}
+		if st, _, _ = l.post(l.labA1, "/lab/samples/"+w.sample+"/report"); st != http.StatusSeeOther {
+			t.Fatalf("redraft: %d", st)
+		}
+		l.advance(time.Hour)
+		if st, body, _ = l.post(l.labA2, base+"/approve"); st != http.StatusSeeOther {
+			t.Fatalf("approve the revision: %d %s", st, body)
+		}
+		_, page = l.get(l.officer, base)
+		if !strings.Contains(page, `data-status="issued"`) || !strings.Contains(page, msg("lab.report.version_n", "n", 2)) ||
+			strings.Count(page, `data-testid="version"`) != 2 || !strings.Contains(page, msg("lab.report.status.superseded")) {
+			t.Errorf("after the revision:\n%s", page)
+		}
+		if !strings.Contains(page, `data-testid="conclusion">`+msg("lab.conclusion.conforming")) {
+			t.Error("the revision's conclusion is not the corrected one")
+		}
+
+		// Revoked with a reason.
+		if st, body, _ = l.post(l.labA1, base+"/revoke", "reason", ""); st != http.StatusUnprocessableEntity ||
+			!besideField(body[strings.Index(body, `data-testid="revoke-form"`):], "reason", msg("rule.required")) {
+			t.Errorf("revocation without a reason: %d", st)
+		}
+		if st, _, _ = l.post(l.labA1, base+"/revoke", "reason", "样品信息有误"); st != http.StatusSeeOther {
+			t.Fatalf("revoke: %d", st)
+		}
+		if _, page = l.get(l.ent, base); !strings.Contains(page, `data-status="revoked"`) || !strings.Contains(page, "样品信息有误") {
+			t.Error("the enterprise does not see the revocation and its reason")
+		}
+	})
+}

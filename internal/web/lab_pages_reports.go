@@ -133,10 +133,10 @@ type reportPage struct {
 	Nonconforming []string
 	// Objection is the objection filed against the number, if any.
 	Objection *lab.Objection
-	VerifyURL     string
-	Lang          string
-	formKey       string
-	form          *form
+	VerifyURL string
+	Lang      string
+	formKey   string
+	form      *form
 }
 
 func (p *reportPage) F(key string) *form {

@@ -34,6 +34,11 @@ func TestRecalledLotIsTracedAndShownToThePublic(t *testing.T) {
 		t.Fatalf("the recall banner has no colour: %q", color)
 	}
 
+	// The lot's test report is listed, leading to the verification page.
+	if href := eval[string](t, public, `(document.querySelector('a[href^="/public/reports/verify?no="]') || {}).href || ""`); href == "" {
+		t.Fatalf("the public page of the recalled lot lists no test report")
+	}
+
 	// An official traces it forward from the trace page.
 	tab := startBrowser(t, "zh-CN")
 	signIn(t, tab, base, "officer-scj")

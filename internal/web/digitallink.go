@@ -114,7 +114,7 @@ func (s *Server) digitalLink(w http.ResponseWriter, r *http.Request) {
 	links := s.dlLinks(r, base, t)
 	switch lt := r.URL.Query().Get("linkType"); lt {
 	case "all", "linkset":
-		s.writeLinkset(w, base, t, links)
+		s.writeLinkset(w, r, base, t, links)
 		return
 	case "gs1:traceability", linkTypeTraceability:
 		http.Redirect(w, r, links.events, http.StatusTemporaryRedirect)
@@ -157,7 +157,7 @@ func (s *Server) dlLinks(r *http.Request, base string, t dlTarget) dlLinkSet {
 // an RFC 9264 linkset, the form the GS1-Conformant resolver standard uses:
 // one context object anchored at the identifier, each link type a list of
 // targets.
-func (s *Server) writeLinkset(w http.ResponseWriter, base string, t dlTarget, l dlLinkSet) {
+func (s *Server) writeLinkset(w http.ResponseWriter, r *http.Request, base string, t dlTarget, l dlLinkSet) {
 	page := []map[string]any{{"href": l.page, "title": "Public trace page", "type": "text/html", "hreflang": []string{"zh-CN", "en"}}}
 	ctx := map[string]any{
 		"anchor":             t.ID,
@@ -165,10 +165,15 @@ func (s *Server) writeLinkset(w http.ResponseWriter, base string, t dlTarget, l 
 		linkTypePIP:          page,
 		linkTypeTraceability: []map[string]any{{"href": l.events, "title": "EPCIS events", "type": "application/ld+json"}},
 	}
-	if reports := publicTestReports(t); len(reports) > 0 {
+	reports, err := s.publicTestReports(r.Context(), t, "en")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if len(reports) > 0 {
 		var certs []map[string]any
-		for _, r := range reports {
-			certs = append(certs, map[string]any{"href": base + r.Href, "title": r.Title})
+		for _, rp := range reports {
+			certs = append(certs, map[string]any{"href": base + rp.Href, "title": rp.Title})
 		}
 		ctx[linkTypeCertification] = certs
 	}

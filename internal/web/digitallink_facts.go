@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/hallmark-platform/hallmark/internal/codes"
+	"github.com/hallmark-platform/hallmark/internal/lab"
+	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/trace"
+	"github.com/hallmark-platform/hallmark/internal/workday"
 	"github.com/hallmark-platform/hallmark/locales"
 )
 
@@ -82,10 +85,28 @@ type testReport struct {
 	Date  string `json:"date,omitempty"`
 }
 
-// publicTestReports is the hook through which published test reports (抽检
-// 报告) reach the public page and its linkset. Test reports are not kept on
-// the platform yet, so there are none.
-func publicTestReports(t dlTarget) []testReport { return nil }
+// publicTestReports lists the test reports in force on a lot (抽检报告: the
+// results of official sampling are public) for the public page and its
+// linkset, each linking to the verification page where the holder of the
+// printed report types its code.
+func (s *Server) publicTestReports(ctx context.Context, t dlTarget, lang string) ([]testReport, error) {
+	out := []testReport{}
+	if t.Kind != "lot" {
+		return out, nil
+	}
+	reports, err := lab.PublicReportsForLot(ctx, s.db, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range reports {
+		out = append(out, testReport{
+			Title: locales.T(lang, "lotpage.test_report", map[string]any{"number": r.Number, "version": r.Version,
+				"institution": r.Institution, "conclusion": locales.T(lang, "lab.conclusion."+r.Conclusion, nil)}),
+			Href: "/public/reports/verify?no=" + url.QueryEscape(r.Number),
+			Date: workday.FormatDate(store.Time(r.IssuedAt))})
+	}
+	return out, nil
+}
 
 // How many events the public timeline shows, oldest first.
 const publicEventLimit = 200
@@ -93,9 +114,10 @@ const publicEventLimit = 200
 // publicFacts gathers the public facts of a target.
 func (s *Server) publicFacts(ctx context.Context, t dlTarget, lang string) (*publicFacts, error) {
 	f := &publicFacts{ID: t.ID, Kind: t.Kind, GTIN: t.GTIN, Lot: t.Lot, Serial: t.Serial, CPV: t.CPV,
-		Origins: []publicOrigin{}, Events: []publicEvent{}, TestReports: publicTestReports(t)}
-	if f.TestReports == nil {
-		f.TestReports = []testReport{}
+		Origins: []publicOrigin{}, Events: []publicEvent{}}
+	var err error
+	if f.TestReports, err = s.publicTestReports(ctx, t, lang); err != nil {
+		return nil, err
 	}
 	reg := newRegistryNames(s.db)
 	if p, err := reg.product(ctx, t.GTIN); err != nil {

@@ -655,6 +655,14 @@ func TestLabPagesObjectionAndRetest(t *testing.T) {
 		if _, page = l.get(l.ent, "/lab/objections"); !strings.Contains(page, `data-status="assigned"`) {
 			t.Error("the enterprise does not see its objection assigned")
 		}
+		_, body = l.get(l.officer, "/lab/objections/export?status=assigned")
+		if rows := xlsxRows(t, body); len(rows) != 2 || rows[1][0] != number || rows[1][7] != "复检中" || rows[1][8] != "阿拉善盟产品质量检验所" {
+			t.Errorf("objections export: %v", rows)
+		}
+		_, body = l.get(l.officer, "/lab/tasks/export")
+		if rows := xlsxRows(t, body); len(rows) != 2 || rows[1][0] != "2026年乳制品监督抽检" {
+			t.Errorf("tasks export: %v", rows)
+		}
 	})
 }
 
@@ -832,4 +840,36 @@ func TestLabPagesRevisionAndRevocation(t *testing.T) {
 			t.Error("the enterprise does not see the revocation and its reason")
 		}
 	})
+}
+
+func TestLabPagesLotLinksToTraceForOfficials(t *testing.T) {
+	t.Parallel()
+	l := newLPSite(t, storetest.SQLite(t))
+	w := l.world()
+	lot := "urn:epc:class:lgtin:4012345.011111.W1"
+	st, body, loc := l.postFiles(l.officer, "/lab/samples", []string{"task_id", w.task, "enterprise_id", l.entID,
+		"product_name", "驼奶粉", "lot", lot, "quantity", "6", "unit", "袋", "sampled_on", "2026-03-02",
+		"sampler1", "张三", "sampler2", "李四"}, map[string]map[string][]byte{"files": {"seal.png": pngSeal}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("sample with an EPC lot: %d %s", st, body)
+	}
+	path := strings.Split(loc, "?")[0]
+	_, page := l.get(l.officer, path)
+	if !strings.Contains(page, `data-testid="lot-link"`) || !strings.Contains(page, `href="/trace?epc=https%3A%2F%2Fid.gs1.org%2F01%2F04012345111118%2F10%2FW1"`) {
+		t.Errorf("the officer's sample page does not link the lot to its trace:\n%s", page)
+	}
+	if _, page = l.get(l.ent, path); strings.Contains(page, `data-testid="lot-link"`) {
+		t.Error("the enterprise is sent to the trace graph")
+	}
+	// The seal photo is served to those who see the sample.
+	hash := regexp.MustCompile(`/photos/([0-9a-f]{64})"`).FindStringSubmatch(page)
+	if hash == nil {
+		t.Fatal("no seal photo on the page")
+	}
+	if st, _ := l.get(l.ent, path+"/photos/"+hash[1]); st != http.StatusOK {
+		t.Errorf("seal photo: %d", st)
+	}
+	if st, _ := l.get(l.otherEnt, path+"/photos/"+hash[1]); st != http.StatusNotFound {
+		t.Errorf("another enterprise's seal photo: %d", st)
+	}
 }

@@ -112,10 +112,11 @@ type SampleInput struct {
 	SealPhotos   []string `json:"seal_photos"`
 }
 
-// canRecordSample: officials of the task's region and the task's
-// institution (institutions often sample under commission).
+// canRecordSample: officials of the task's region — inspectors included:
+// the law-enforcement staff who take samples on the spot (抽样) — and the
+// task's institution (institutions often sample under commission).
 func canRecordSample(who *auth.User, t *Task) bool {
-	return isManager(who) && registry.RegionCovers(who.RegionCode, t.RegionCode) ||
+	return isOfficial(who) && registry.RegionCovers(who.RegionCode, t.RegionCode) ||
 		institutionOf(who) != "" && institutionOf(who) == t.InstitutionID
 }
 
@@ -532,7 +533,7 @@ func AddCustodyStep(ctx context.Context, db *store.DB, who *auth.User, sampleID 
 			return fielderr.ErrNotFound
 		}
 		own := institutionOf(who) != "" && institutionOf(who) == s.InstitutionID
-		if !own && !(in.Step == StepSent && isManager(who)) {
+		if !own && !(in.Step == StepSent && isOfficial(who)) {
 			return fielderr.ErrForbidden
 		}
 		var errs fielderr.List

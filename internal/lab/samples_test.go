@@ -126,6 +126,15 @@ func TestSamplingTaskAndSample(t *testing.T) {
 			t.Errorf("another enterprise reads the sample: %v", err)
 		}
 
+		// Inspectors take samples on the spot and hand them over.
+		byInspector := base
+		byInspector.Lot = "20260105B"
+		sInsp, err := lab.CreateSample(ctx, db, w.inspector, byInspector)
+		must(t, err)
+		if _, err := lab.AddCustodyStep(ctx, db, w.inspector, sInsp.ID, lab.CustodyInput{Step: lab.StepSent}); err != nil {
+			t.Errorf("the inspector who took the sample sends it: %v", err)
+		}
+
 		// A closed task takes no more samples.
 		if _, err := lab.CloseSamplingTask(ctx, db, w.labA1, tk.ID); !isForbidden(err) {
 			t.Errorf("the institution closes the task: %v", err)

@@ -67,7 +67,16 @@ func (s *Server) labReportList(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	pg.Total = total
-	v := s.newView(r, "lab.reports.title", map[string]any{"Items": s.reportRows(r, items), "Page": pg,
+	// Officials compare institutions; an institution or enterprise has one
+	// side only.
+	var insts []lab.Institution
+	if u := userFrom(ctx); u.InstitutionID == "" && u.EnterpriseID == "" {
+		if insts, err = lab.ListInstitutions(ctx, s.db, u, lab.InstitutionFilter{}); err != nil && !errors.Is(err, fielderr.ErrForbidden) {
+			s.pageError(w, r, err)
+			return
+		}
+	}
+	v := s.newView(r, "lab.reports.title", map[string]any{"Items": s.reportRows(r, items), "Page": pg, "Institutions": insts,
 		"Filter": r.URL.Query(), "Statuses": []string{lab.StatusDraft, lab.StatusIssued, lab.StatusRevoked},
 		"Conclusions": []string{lab.Conforming, lab.Nonconforming}})
 	v.Form = f

@@ -564,6 +564,21 @@ func TestLabPagesLimitsImportShowsRowErrors(t *testing.T) {
 		if st, body = l.get(l.officer, "/lab/limits/template"); st != http.StatusOK || len(xlsxRows(t, body)) < 1 {
 			t.Errorf("template: %d", st)
 		}
+
+		// An illustrative value carries its badge and has a filter of its own.
+		if st, body, _ = l.post(l.officer, "/lab/limits", "standard", "GB 2763-2021", "clause", "4.18", "category", "乳制品",
+			"item", "毒死蜱", "comparison", "le", "max", "0.02", "unit", "mg/kg", "illustrative", "1"); st != http.StatusSeeOther {
+			t.Fatalf("illustrative limit: %d %s", st, body)
+		}
+		_, page = l.get(l.officer, "/lab/limits?illustrative=true")
+		if strings.Count(page, `data-testid="limit-row" data-illustrative="1"`) != 1 || strings.Count(page, `data-testid="limit-row"`) != 1 ||
+			!strings.Contains(page, `data-testid="illustrative"`) {
+			t.Errorf("illustrative filter:\n%s", page)
+		}
+		_, page = l.get(l.officer, "/lab/limits?illustrative=false")
+		if strings.Count(page, `data-testid="limit-row"`) != 2 || strings.Contains(page, `data-illustrative="1"`) {
+			t.Errorf("checked filter:\n%s", page)
+		}
 	})
 }
 

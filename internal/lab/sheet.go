@@ -1,12 +1,14 @@
 package lab
 
 import (
+	"context"
 	"io"
 	"strconv"
 	"strings"
 
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
 	"github.com/hallmark-platform/hallmark/internal/sheet"
+	"github.com/hallmark-platform/hallmark/internal/store"
 )
 
 // resultColumns are the columns of a results spreadsheet. Institutions keep
@@ -22,12 +24,19 @@ var resultColumns = []sheet.Column{
 // MaxResultsImportBytes bounds an uploaded results file.
 const MaxResultsImportBytes = 2 << 20
 
+// SampleItems lists the items a report of the sample must cover, in the
+// order to enter them: its task's, or for a re-test the items objected to.
+// The caller has read s with GetSample, which decides who may see it.
+func SampleItems(ctx context.Context, q store.Queryer, s *Sample) ([]string, error) {
+	return requiredItems(ctx, q, s)
+}
+
 // ResultsTemplate writes the results spreadsheet of a sample: one row per
-// item of its task, with the method of the institution's scope where it has
-// one, ready for the values.
-func ResultsTemplate(w io.Writer, s *Sample, t *Task, in *Institution, lang string) error {
+// item (SampleItems), with the method of the institution's scope where it
+// has one, ready for the values.
+func ResultsTemplate(w io.Writer, s *Sample, items []string, in *Institution, lang string) error {
 	var rows [][]any
-	for _, item := range t.Items {
+	for _, item := range items {
 		method := ""
 		if in != nil {
 			for _, e := range in.Scope {

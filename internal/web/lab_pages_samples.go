@@ -489,11 +489,13 @@ func (s *Server) samplePageFor(r *http.Request, key string, f *form) (*samplePag
 	if i := slices.Index(lab.Steps, sm.Custody); i >= 0 && i+1 < len(lab.Steps) {
 		p.NextStep = lab.Steps[i+1]
 	}
-	if t, err := lab.GetSamplingTask(ctx, s.db, u, sm.TaskID); err == nil && sm.RetestOf == "" {
-		p.Items = t.Items
+	if p.Items, err = lab.SampleItems(ctx, s.db, sm); err != nil {
+		return nil, nil, err
 	}
-	if len(p.Items) == 0 {
-		for _, res := range sm.Results {
+	// A result for an item no longer required (the task changed) is still
+	// shown.
+	for _, res := range sm.Results {
+		if !slices.Contains(p.Items, res.Item) {
 			p.Items = append(p.Items, res.Item)
 		}
 	}
@@ -673,19 +675,17 @@ func (s *Server) labResultsTemplate(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	t, err := lab.GetSamplingTask(ctx, s.db, u, sm.TaskID)
-	if err != nil || sm.RetestOf != "" {
-		t = &lab.Task{}
-		for _, res := range sm.Results {
-			t.Items = append(t.Items, res.Item)
-		}
+	items, err := lab.SampleItems(ctx, s.db, sm)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
 	}
 	var in *lab.Institution
 	if got, err := lab.GetInstitution(ctx, s.db, u, sm.InstitutionID); err == nil {
 		in = got
 	}
 	s.sendXLSX(w, r, "results-"+sm.Number, func(w http.ResponseWriter) error {
-		return lab.ResultsTemplate(w, sm, t, in, langFrom(ctx))
+		return lab.ResultsTemplate(w, sm, items, in, langFrom(ctx))
 	})
 }
 

@@ -670,8 +670,40 @@ func TestLabPagesObjectionAndRetest(t *testing.T) {
 		if _, page = l.get(l.ent, "/lab/objections"); !strings.Contains(page, `data-status="assigned"`) {
 			t.Error("the enterprise does not see its objection assigned")
 		}
+		// The re-test institution tests the disputed item only, and its
+		// report replaces the original's result.
+		var retest string
+		if err := db.QueryRow(context.Background(), `SELECT retest_sample_id FROM lab_objections WHERE id = ?`, id).Scan(&retest); err != nil {
+			t.Fatal(err)
+		}
+		b1, b2 := l.institutionUser("lp-b1", inst), l.institutionUser("lp-b2", inst)
+		l.step(l.officer, retest, lab.StepSent)
+		l.step(b1, retest, lab.StepReceived)
+		_, page = l.get(b1, "/lab/samples/"+retest)
+		if !strings.Contains(page, `name="item0" value="铅"`) || strings.Contains(page, `name="item1"`) {
+			t.Errorf("the re-test's results form is not the disputed item alone:\n%s", page)
+		}
+		if st, _ = l.get(b1, "/lab/samples/"+retest+"/results/template"); st != http.StatusOK {
+			t.Errorf("re-test results template: %d", st)
+		}
+		if st, body, _ = l.post(b1, "/lab/samples/"+retest+"/results", "item0", "铅", "value0", "0.01", "unit0", "mg/kg"); st != http.StatusSeeOther {
+			t.Fatalf("re-test results: %d %s", st, body)
+		}
+		l.step(b1, retest, lab.StepTested)
+		_, _, loc = l.post(b1, "/lab/samples/"+retest+"/report")
+		if st, body, _ = l.post(b2, strings.Split(loc, "?")[0]+"/approve"); st != http.StatusSeeOther {
+			t.Fatalf("re-test approval: %d %s", st, body)
+		}
+		if _, page = l.get(l.ent, "/lab/reports/"+number); !strings.Contains(page, msg("lab.report.retested_by")) {
+			t.Error("the original report does not say a re-test replaced it")
+		}
+
 		_, body = l.get(l.officer, "/lab/objections/export?status=assigned")
-		if rows := xlsxRows(t, body); len(rows) != 2 || rows[1][0] != number || rows[1][7] != "复检中" || rows[1][8] != "阿拉善盟产品质量检验所" {
+		if rows := xlsxRows(t, body); len(rows) != 1 {
+			t.Errorf("assigned objections after the re-test's report: %v", rows)
+		}
+		_, body = l.get(l.officer, "/lab/objections/export")
+		if rows := xlsxRows(t, body); len(rows) != 2 || rows[1][0] != number || rows[1][7] != "已复检" || rows[1][8] != "阿拉善盟产品质量检验所" {
 			t.Errorf("objections export: %v", rows)
 		}
 		_, body = l.get(l.officer, "/lab/tasks/export")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -132,11 +133,27 @@ func (s *Server) labHome(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "lab_home", s.newView(r, "nav.lab", map[string]any{"Sections": secs}))
 }
 
+var labReportStatuses = []string{lab.StatusDraft, lab.StatusIssued, lab.StatusSuperseded, lab.StatusRevoked}
+
 // labFormError puts a domain refusal on a form. Field errors go beside
 // their fields; an action the user's role allows but this record does not
 // (another institution's sample, say) is said once for the whole form. It
 // reports false for errors the page cannot show (not found, failures).
 func (s *Server) labFormError(r *http.Request, f *form, err error) bool {
+	// Steps and report states travel as codes; the reader sees their names.
+	if list, ok := fielderr.As(err); ok {
+		for _, e := range list {
+			for k, v := range e.Params {
+				code, _ := v.(string)
+				switch {
+				case (k == "step" || k == "expected") && slices.Contains(lab.Steps, code):
+					e.Params[k] = s.t(r, "lab.step."+code)
+				case k == "status" && slices.Contains(labReportStatuses, code):
+					e.Params[k] = s.t(r, "lab.report.status."+code)
+				}
+			}
+		}
+	}
 	if f.setErrors(langFrom(r.Context()), err) {
 		return true
 	}

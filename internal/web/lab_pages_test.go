@@ -308,7 +308,7 @@ func TestLabPagesFormsRefuseBesideTheField(t *testing.T) {
 
 		// A custody step out of order, beside the step.
 		st, body, _ = l.post(l.labA1, "/lab/samples/"+w.sample+"/custody", "step", lab.StepDisposed)
-		if st != http.StatusUnprocessableEntity || !strings.Contains(body, msg("rule.lab.custody.order", "step", lab.StepDisposed, "expected", lab.StepTested)) {
+		if st != http.StatusUnprocessableEntity || !strings.Contains(body, msg("rule.lab.custody.order", "step", msg("lab.step.disposed"), "expected", msg("lab.step.tested"))) {
 			t.Errorf("custody out of order: %d", st)
 		}
 

@@ -715,5 +715,8 @@ func limitText(l *lab.LimitCopy, lang string) string {
 	if l.Clause != "" {
 		src += " " + l.Clause
 	}
+	if sheet.English(lang) {
+		return strings.TrimSpace(value) + " (" + src + ")"
+	}
 	return strings.TrimSpace(value) + "（" + src + "）"
 }

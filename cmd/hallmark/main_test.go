@@ -451,7 +451,7 @@ func TestServe(t *testing.T) {
 	eachDB(t, func(t *testing.T, dsn string) {
 		url, out, stop := serve(t, "--db", dsn, "--addr", "127.0.0.1:0", "--demo")
 		if want := fmt.Sprintf("Demo accounts %v, password %q", app.DemoAccounts(), demo.Password); !strings.Contains(out.String(), want) ||
-			!strings.Contains(out.String(), "[admin office officer inspector lab enterprise expert") {
+			!strings.Contains(out.String(), "[admin office officer inspector lab lab-signer vehicle-station enterprise shop expert") {
 			t.Errorf("serve --demo does not tell how to sign in: %q", out)
 		}
 		m := listening.FindStringSubmatch(out.String())

@@ -435,10 +435,13 @@ type samplePage struct {
 	// before the first issue, or while a revision is in draft.
 	CanEnter bool
 	LotLink  string
-	Lang     string
-	Import   map[string]any
-	formKey  string
-	form     *form
+	// Methods are the institution's methods for the sample's items, from
+	// its capability scope, to start the results form with.
+	Methods map[string]string
+	Lang    string
+	Import  map[string]any
+	formKey string
+	form    *form
 }
 
 func (p *samplePage) F(key string) *form {
@@ -451,10 +454,12 @@ func (p *samplePage) F(key string) *form {
 	}
 	if key == "results" {
 		for i, row := range p.Rows {
+			n := strconv.Itoa(i)
 			if row.Result != nil {
-				n := strconv.Itoa(i)
 				f.Values["value"+n], f.Values["unit"+n] = row.Result.Value, row.Result.Unit
 				f.Values["method"+n], f.Values["lod"+n] = row.Result.Method, row.Result.LOD
+			} else {
+				f.Values["method"+n] = p.Methods[row.Item]
 			}
 		}
 	}
@@ -515,6 +520,16 @@ func (s *Server) samplePageFor(r *http.Request, key string, f *form) (*samplePag
 		}
 	}
 	p.Reports = reports
+	if p.CanTest {
+		if in, err := lab.GetInstitution(ctx, s.db, u, sm.InstitutionID); err == nil {
+			p.Methods = map[string]string{}
+			for _, e := range in.Scope {
+				if e.Category == sm.Category {
+					p.Methods[e.Item] = e.Method
+				}
+			}
+		}
+	}
 	p.CanEnter = p.CanTest && (p.Issued == nil || p.Draft != nil)
 	v := s.newView(r, "lab.samples.title", p)
 	v.Title = v.T("lab.sample.title", "number", sm.Number)

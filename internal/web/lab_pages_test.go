@@ -327,6 +327,10 @@ func TestLabPagesResultsReportAndPrint(t *testing.T) {
 		l := newLPSite(t, db)
 		w := l.world()
 
+		// The form starts with the institution's methods from its scope.
+		if _, page := l.get(l.labA1, "/lab/samples/"+w.sample); !strings.Contains(page, `name="method0" value="GB 5009.12-2023"`) {
+			t.Error("the results form does not start with the scope's method")
+		}
 		// The institution enters a lead value above the limit and sees why
 		// it fails; the item without a value waits.
 		l.advance(time.Hour)

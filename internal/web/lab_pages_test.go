@@ -160,8 +160,8 @@ func (l *lpSite) postFiles(token, path string, fields []string, files map[string
 	return l.send(token, "POST", path, mw.FormDataContentType(), &buf)
 }
 
-// msg is a message as a page shows it.
-func msg(key string, kv ...any) string {
+// lpMsg is a message as a page shows it.
+func lpMsg(key string, kv ...any) string {
 	p := map[string]any{}
 	for i := 0; i+1 < len(kv); i += 2 {
 		p[fmt.Sprint(kv[i])] = kv[i+1]
@@ -169,9 +169,9 @@ func msg(key string, kv ...any) string {
 	return template.HTMLEscapeString(locales.T(locales.ZH, key, p))
 }
 
-// besideField reports whether the page shows message right after the
+// lpBeside reports whether the page shows message right after the
 // field named name (within the field's label).
-func besideField(body, name, message string) bool {
+func lpBeside(body, name, message string) bool {
 	i := strings.Index(body, `name="`+name+`"`)
 	if i < 0 {
 		return false
@@ -183,7 +183,7 @@ func besideField(body, name, message string) bool {
 	return strings.Contains(body[i:i+end], message)
 }
 
-var pngSeal = append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 64)...)
+var lpSeal = append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 64)...)
 
 // lpWorld is the testing system set up through the pages: an institution
 // with its two users, a limit for lead in dairy, a task and a sample that
@@ -221,7 +221,7 @@ func (l *lpSite) world() lpWorld {
 	w.task = strings.TrimPrefix(strings.Split(loc, "?")[0], "/lab/tasks/")
 	st, body, loc = l.postFiles(l.officer, "/lab/samples", []string{"task_id", w.task, "enterprise_id", l.entID,
 		"product_name", "驼奶粉", "lot", "20260301A", "quantity", "6", "unit", "袋", "sampled_on", "2026-03-02",
-		"sampler1", "张三", "sampler2", "李四"}, map[string]map[string][]byte{"files": {"seal.png": pngSeal}})
+		"sampler1", "张三", "sampler2", "李四"}, map[string]map[string][]byte{"files": {"seal.png": lpSeal}})
 	if st != http.StatusSeeOther {
 		t.Fatalf("sample: %d %s", st, body)
 	}
@@ -265,7 +265,7 @@ func TestLabPagesFormsRefuseBesideTheField(t *testing.T) {
 		if st != http.StatusUnprocessableEntity {
 			t.Fatalf("bad institution: %d", st)
 		}
-		if !besideField(body, "name", msg("rule.required")) || !besideField(body, "cma_number", msg("rule.lab.cma_number")) {
+		if !lpBeside(body, "name", lpMsg("rule.required")) || !lpBeside(body, "cma_number", lpMsg("rule.lab.cma_number")) {
 			t.Errorf("messages are not beside the fields:\n%s", body)
 		}
 		if !strings.Contains(body, `value="12345"`) || !strings.Contains(body, `value="EJN"`) {
@@ -282,8 +282,8 @@ func TestLabPagesFormsRefuseBesideTheField(t *testing.T) {
 		before := l.count(`SELECT COUNT(*) FROM lab_samples`)
 		st, body, _ = l.postFiles(l.officer, "/lab/samples", []string{"task_id", w.task, "enterprise_id", l.entID,
 			"product_name", "驼奶粉", "lot", "20260301B", "quantity", "6", "unit", "袋", "sampled_on", "2026-03-02",
-			"sampler1", "张三"}, map[string]map[string][]byte{"files": {"seal.png": pngSeal}})
-		if st != http.StatusUnprocessableEntity || !besideField(body, "sampler2", msg("rule.lab.samplers", "min", lab.MinSamplers)) {
+			"sampler1", "张三"}, map[string]map[string][]byte{"files": {"seal.png": lpSeal}})
+		if st != http.StatusUnprocessableEntity || !lpBeside(body, "sampler2", lpMsg("rule.lab.samplers", "min", lab.MinSamplers)) {
 			t.Errorf("one sampler: %d\n%s", st, body)
 		}
 		if !strings.Contains(body, `value="20260301B"`) || !strings.Contains(body, `data-testid="kept-photos"`) {
@@ -296,7 +296,7 @@ func TestLabPagesFormsRefuseBesideTheField(t *testing.T) {
 		// A result that is not a value: beside its field, nothing entered.
 		st, body, _ = l.post(l.labA1, "/lab/samples/"+w.sample+"/results", "item0", "铅", "value0", "很多", "unit0", "mg/kg",
 			"item1", "菌落总数", "value1", "")
-		if st != http.StatusUnprocessableEntity || !besideField(body, "value0", msg("rule.lab.value")) {
+		if st != http.StatusUnprocessableEntity || !lpBeside(body, "value0", lpMsg("rule.lab.value")) {
 			t.Errorf("bad value: %d\n%s", st, body)
 		}
 		if !strings.Contains(body, `value="很多"`) {
@@ -308,14 +308,14 @@ func TestLabPagesFormsRefuseBesideTheField(t *testing.T) {
 
 		// A custody step out of order, beside the step.
 		st, body, _ = l.post(l.labA1, "/lab/samples/"+w.sample+"/custody", "step", lab.StepDisposed)
-		if st != http.StatusUnprocessableEntity || !strings.Contains(body, msg("rule.lab.custody.order", "step", msg("lab.step.disposed"), "expected", msg("lab.step.tested"))) {
+		if st != http.StatusUnprocessableEntity || !strings.Contains(body, lpMsg("rule.lab.custody.order", "step", lpMsg("lab.step.disposed"), "expected", lpMsg("lab.step.tested"))) {
 			t.Errorf("custody out of order: %d", st)
 		}
 
 		// A limit without a standard.
 		st, body, _ = l.post(l.officer, "/lab/limits", "standard", "", "category", "乳制品", "item", "汞", "comparison", "le",
 			"max", "0.01", "unit", "mg/kg")
-		if st != http.StatusUnprocessableEntity || !besideField(body, "standard", msg("rule.required")) || !strings.Contains(body, `value="汞"`) {
+		if st != http.StatusUnprocessableEntity || !lpBeside(body, "standard", lpMsg("rule.required")) || !strings.Contains(body, `value="汞"`) {
 			t.Errorf("limit without a standard: %d", st)
 		}
 	})
@@ -348,14 +348,14 @@ func TestLabPagesResultsReportAndPrint(t *testing.T) {
 		if why == nil || !strings.Contains(why[1], "0.12") || !strings.Contains(why[1], "0.05") || !strings.Contains(why[1], "GB 2762-2022") {
 			t.Errorf("the reason does not say why: %v", why)
 		}
-		if !strings.Contains(row[2], msg("lab.conclusion.nonconforming")) {
+		if !strings.Contains(row[2], lpMsg("lab.conclusion.nonconforming")) {
 			t.Error("no nonconforming badge")
 		}
 
 		// Results of a spreadsheet: a bad cell names its row and column
 		// and enters nothing; a good file enters the values.
 		st, body, _ = l.postFiles(l.labA1, "/lab/samples/"+w.sample+"/results/import", nil,
-			map[string]map[string][]byte{"file": {"results.xlsx": resultsXLSX(t, [][]string{{"铅", "0.02", "mg/kg"}, {"菌落总数", "abc", "CFU/g"}})}})
+			map[string]map[string][]byte{"file": {"results.xlsx": lpResultsXLSX(t, [][]string{{"铅", "0.02", "mg/kg"}, {"菌落总数", "abc", "CFU/g"}})}})
 		if st != http.StatusUnprocessableEntity || !strings.Contains(body, `data-testid="import-error"><td>3</td><td>检测结果</td>`) {
 			t.Errorf("bad results file: %d\n%s", st, body)
 		}
@@ -364,7 +364,7 @@ func TestLabPagesResultsReportAndPrint(t *testing.T) {
 			t.Error("a refused import changed a result")
 		}
 		st, _, _ = l.postFiles(l.labA1, "/lab/samples/"+w.sample+"/results/import", nil,
-			map[string]map[string][]byte{"file": {"results.xlsx": resultsXLSX(t, [][]string{{"铅", "0.12", "mg/kg"}, {"菌落总数", "未检出", "CFU/g"}})}})
+			map[string]map[string][]byte{"file": {"results.xlsx": lpResultsXLSX(t, [][]string{{"铅", "0.12", "mg/kg"}, {"菌落总数", "未检出", "CFU/g"}})}})
 		if st != http.StatusSeeOther {
 			t.Fatalf("good results file: %d", st)
 		}
@@ -382,7 +382,7 @@ func TestLabPagesResultsReportAndPrint(t *testing.T) {
 		}
 		number := strings.TrimPrefix(strings.Split(loc, "?")[0], "/lab/reports/")
 		st, body, _ = l.post(l.labA1, "/lab/reports/"+number+"/approve")
-		if st != http.StatusUnprocessableEntity || !strings.Contains(body, `data-testid="approve-error">`+msg("rule.lab.report.self_approval")) {
+		if st != http.StatusUnprocessableEntity || !strings.Contains(body, `data-testid="approve-error">`+lpMsg("rule.lab.report.self_approval")) {
 			t.Errorf("self-approval: %d\n%s", st, body)
 		}
 		if _, page = l.get(l.labA1, "/lab/reports/"+number); !strings.Contains(page, `data-status="draft"`) {
@@ -411,7 +411,7 @@ func TestLabPagesResultsReportAndPrint(t *testing.T) {
 		if !strings.Contains(page, "<svg") || !strings.Contains(page, "<title>"+template.HTMLEscapeString(want)) {
 			t.Error("print page lacks the QR code of the verification URL")
 		}
-		if !strings.Contains(page, msg("lab.print.title")) || !regexp.MustCompile(`data-testid="fingerprint">[0-9a-f]{64}<`).MatchString(page) {
+		if !strings.Contains(page, lpMsg("lab.print.title")) || !regexp.MustCompile(`data-testid="fingerprint">[0-9a-f]{64}<`).MatchString(page) {
 			t.Error("print page lacks the title or the fingerprint")
 		}
 		if !strings.Contains(page, `data-testid="approver">lp-a2<`) {
@@ -428,8 +428,8 @@ func TestLabPagesResultsReportAndPrint(t *testing.T) {
 	})
 }
 
-// resultsXLSX is a results spreadsheet as an institution fills it.
-func resultsXLSX(t *testing.T, rows [][]string) []byte {
+// lpResultsXLSX is a results spreadsheet as an institution fills it.
+func lpResultsXLSX(t *testing.T, rows [][]string) []byte {
 	t.Helper()
 	f := excelize.NewFile()
 	defer f.Close()
@@ -452,8 +452,8 @@ func resultsXLSX(t *testing.T, rows [][]string) []byte {
 	return buf.Bytes()
 }
 
-// xlsxRows reads the first sheet of a downloaded workbook.
-func xlsxRows(t *testing.T, body string) [][]string {
+// lpXLSXRows reads the first sheet of a downloaded workbook.
+func lpXLSXRows(t *testing.T, body string) [][]string {
 	t.Helper()
 	f, err := excelize.OpenReader(strings.NewReader(body))
 	if err != nil {
@@ -510,27 +510,27 @@ func TestLabPagesEnterpriseSeesOnlyItsOwn(t *testing.T) {
 			}
 		}
 		// Its export holds the header only.
-		if _, body := l.get(l.otherEnt, "/lab/samples/export"); len(xlsxRows(t, body)) != 1 {
+		if _, body := l.get(l.otherEnt, "/lab/samples/export"); len(lpXLSXRows(t, body)) != 1 {
 			t.Error("another enterprise's export holds rows")
 		}
 
 		// The office's exports hold what the lists show.
 		st, body := l.get(l.officer, "/lab/samples/export")
-		rows := xlsxRows(t, body)
+		rows := lpXLSXRows(t, body)
 		if st != http.StatusOK || len(rows) != 2 || rows[0][0] != "样品编号" || rows[1][0] != sampleNo || rows[1][2] != "驼奶粉" {
 			t.Errorf("samples export: %d %v", st, rows)
 		}
 		_, body = l.get(l.officer, "/lab/reports/export?conclusion=conforming")
-		rows = xlsxRows(t, body)
+		rows = lpXLSXRows(t, body)
 		if len(rows) != 2 || rows[1][0] != number || rows[1][3] != "合格" || rows[1][4] != "测试企业" {
 			t.Errorf("reports export: %v", rows)
 		}
 		_, body = l.get(l.officer, "/lab/reports/export?conclusion=nonconforming")
-		if rows = xlsxRows(t, body); len(rows) != 1 {
+		if rows = lpXLSXRows(t, body); len(rows) != 1 {
 			t.Errorf("filtered reports export: %v", rows)
 		}
 		_, body = l.get(l.officer, "/lab/institutions/export")
-		if rows = xlsxRows(t, body); len(rows) != 2 || rows[1][0] != "额济纳旗检验检测中心" {
+		if rows = lpXLSXRows(t, body); len(rows) != 2 || rows[1][0] != "额济纳旗检验检测中心" {
 			t.Errorf("institutions export: %v", rows)
 		}
 	})
@@ -562,10 +562,10 @@ func TestLabPagesLimitsImportShowsRowErrors(t *testing.T) {
 			t.Errorf("the list does not show the imported limit with its clause:\n%s", page)
 		}
 		st, body = l.get(l.officer, "/lab/limits/export?item=汞")
-		if rows := xlsxRows(t, body); st != http.StatusOK || len(rows) != 2 {
+		if rows := lpXLSXRows(t, body); st != http.StatusOK || len(rows) != 2 {
 			t.Errorf("limits export: %d %v", st, rows)
 		}
-		if st, body = l.get(l.officer, "/lab/limits/template"); st != http.StatusOK || len(xlsxRows(t, body)) < 1 {
+		if st, body = l.get(l.officer, "/lab/limits/template"); st != http.StatusOK || len(lpXLSXRows(t, body)) < 1 {
 			t.Errorf("template: %d", st)
 		}
 
@@ -635,12 +635,12 @@ func TestLabPagesObjectionAndRetest(t *testing.T) {
 		// both items.
 		_, page := l.get(l.ent, "/lab/reports/"+number)
 		deadline := regexp.MustCompile(`data-testid="deadline">([0-9-]+)<`).FindStringSubmatch(page)
-		if deadline == nil || !strings.Contains(page, msg("lab.objection.deadline", "date", deadline[1])) {
+		if deadline == nil || !strings.Contains(page, lpMsg("lab.objection.deadline", "date", deadline[1])) {
 			t.Fatalf("the report page does not show the objection deadline:\n%s", page)
 		}
 		// Without a reason: beside the reason field.
 		st, body, _ := l.post(l.ent, "/lab/reports/"+number+"/objection", "items", "铅", "reason", "")
-		if st != http.StatusUnprocessableEntity || !besideField(body, "reason", msg("rule.required")) {
+		if st != http.StatusUnprocessableEntity || !lpBeside(body, "reason", lpMsg("rule.required")) {
 			t.Errorf("objection without a reason: %d", st)
 		}
 		st, _, loc := l.post(l.ent, "/lab/reports/"+number+"/objection", "items", "铅", "reason", "检测方法有误，申请复检")
@@ -661,7 +661,7 @@ func TestLabPagesObjectionAndRetest(t *testing.T) {
 		}
 		id := regexp.MustCompile(`/lab/objections/([^/]+)/assign`).FindStringSubmatch(page)[1]
 		st, body, _ = l.post(l.officer, "/lab/objections/"+id+"/assign", "institution_id", "")
-		if st != http.StatusUnprocessableEntity || !besideField(body, "institution_id", msg("rule.required")) {
+		if st != http.StatusUnprocessableEntity || !lpBeside(body, "institution_id", lpMsg("rule.required")) {
 			t.Errorf("assign without an institution: %d", st)
 		}
 		var inst string
@@ -698,20 +698,20 @@ func TestLabPagesObjectionAndRetest(t *testing.T) {
 		if st, body, _ = l.post(b2, strings.Split(loc, "?")[0]+"/approve"); st != http.StatusSeeOther {
 			t.Fatalf("re-test approval: %d %s", st, body)
 		}
-		if _, page = l.get(l.ent, "/lab/reports/"+number); !strings.Contains(page, msg("lab.report.retested_by")) {
+		if _, page = l.get(l.ent, "/lab/reports/"+number); !strings.Contains(page, lpMsg("lab.report.retested_by")) {
 			t.Error("the original report does not say a re-test replaced it")
 		}
 
 		_, body = l.get(l.officer, "/lab/objections/export?status=assigned")
-		if rows := xlsxRows(t, body); len(rows) != 1 {
+		if rows := lpXLSXRows(t, body); len(rows) != 1 {
 			t.Errorf("assigned objections after the re-test's report: %v", rows)
 		}
 		_, body = l.get(l.officer, "/lab/objections/export")
-		if rows := xlsxRows(t, body); len(rows) != 2 || rows[1][0] != number || rows[1][7] != "已复检" || rows[1][8] != "阿拉善盟产品质量检验所" {
+		if rows := lpXLSXRows(t, body); len(rows) != 2 || rows[1][0] != number || rows[1][7] != "已复检" || rows[1][8] != "阿拉善盟产品质量检验所" {
 			t.Errorf("objections export: %v", rows)
 		}
 		_, body = l.get(l.officer, "/lab/tasks/export")
-		if rows := xlsxRows(t, body); len(rows) != 2 || rows[1][0] != "2026年乳制品监督抽检" {
+		if rows := lpXLSXRows(t, body); len(rows) != 2 || rows[1][0] != "2026年乳制品监督抽检" {
 			t.Errorf("tasks export: %v", rows)
 		}
 	})
@@ -760,7 +760,7 @@ func TestLabPagesInstitutionScopeWarningAndFlags(t *testing.T) {
 			t.Errorf("%d scope rows after adding one, want 3", n)
 		}
 		st, body, _ := l.post(l.officer, base+"/scope", "category", "乳制品", "item", "")
-		if st != http.StatusUnprocessableEntity || !besideField(body[strings.Index(body, `data-testid="scope-add"`):], "item", msg("rule.required")) {
+		if st != http.StatusUnprocessableEntity || !lpBeside(body[strings.Index(body, `data-testid="scope-add"`):], "item", lpMsg("rule.required")) {
 			t.Errorf("scope without an item: %d", st)
 		}
 		if st, _, _ = l.post(l.officer, base+"/scope/remove", "category", "乳制品", "item", "汞", "method", "GB 5009.17-2021"); st != http.StatusSeeOther {
@@ -783,13 +783,13 @@ func TestLabPagesInstitutionScopeWarningAndFlags(t *testing.T) {
 			t.Fatalf("edit: %d %s", st, body)
 		}
 		_, page = l.get(l.officer, base)
-		if !strings.Contains(page, `data-cma="expiring"`) || !strings.Contains(page, msg("lab.cma.warn.expiring", "days", 59, "date", "2026-04-30")) {
+		if !strings.Contains(page, `data-cma="expiring"`) || !strings.Contains(page, lpMsg("lab.cma.warn.expiring", "days", 59, "date", "2026-04-30")) {
 			t.Errorf("no warning for a certificate lapsing in 59 days:\n%s", page)
 		}
 		// Suspending needs a reason, said beside it.
 		st, body, _ = l.post(l.officer, base, "name", "额济纳旗检验检测中心", "cma_number", "230512345678",
 			"cma_valid_from", "2023-03-01", "cma_valid_to", "2026-04-30", "status", "suspended", "status_reason", "")
-		if st != http.StatusUnprocessableEntity || !besideField(body, "status_reason", msg("rule.required")) {
+		if st != http.StatusUnprocessableEntity || !lpBeside(body, "status_reason", lpMsg("rule.required")) {
 			t.Errorf("suspension without a reason: %d", st)
 		}
 
@@ -803,7 +803,7 @@ func TestLabPagesInstitutionScopeWarningAndFlags(t *testing.T) {
 		task := strings.TrimPrefix(strings.Split(loc, "?")[0], "/lab/tasks/")
 		_, _, loc = l.postFiles(l.officer, "/lab/samples", []string{"task_id", task, "enterprise_id", l.entID,
 			"product_name", "驼奶", "lot", "L2", "quantity", "2", "unit", "瓶", "sampled_on", "2026-03-02",
-			"sampler1", "张三", "sampler2", "李四"}, map[string]map[string][]byte{"files": {"seal.png": pngSeal}})
+			"sampler1", "张三", "sampler2", "李四"}, map[string]map[string][]byte{"files": {"seal.png": lpSeal}})
 		sample := strings.TrimPrefix(strings.Split(loc, "?")[0], "/lab/samples/")
 		l.step(l.officer, sample, lab.StepSent)
 		l.step(l.labA1, sample, lab.StepReceived)
@@ -819,7 +819,7 @@ func TestLabPagesInstitutionScopeWarningAndFlags(t *testing.T) {
 			t.Fatalf("flags list:\n%s", page)
 		}
 		id := regexp.MustCompile(`/lab/flags/([^/]+)/resolve`).FindStringSubmatch(page)[1]
-		if st, body, _ = l.post(l.officer, "/lab/flags/"+id+"/resolve", "resolution", ""); st != http.StatusUnprocessableEntity || !besideField(body, "resolution", msg("rule.required")) {
+		if st, body, _ = l.post(l.officer, "/lab/flags/"+id+"/resolve", "resolution", ""); st != http.StatusUnprocessableEntity || !lpBeside(body, "resolution", lpMsg("rule.required")) {
 			t.Errorf("resolve without a resolution: %d", st)
 		}
 		if st, _, _ = l.post(l.officer, "/lab/flags/"+id+"/resolve", "resolution", "已核实，机构已申请扩项"); st != http.StatusSeeOther {
@@ -848,7 +848,7 @@ func TestLabPagesRevisionAndRevocation(t *testing.T) {
 			t.Error("an issued report's sample still offers the results form")
 		}
 		st, body, _ := l.post(l.labA1, base+"/revise", "reason", "")
-		if st != http.StatusUnprocessableEntity || !besideField(body[strings.Index(body, `data-testid="revise-form"`):], "reason", msg("rule.required")) {
+		if st != http.StatusUnprocessableEntity || !lpBeside(body[strings.Index(body, `data-testid="revise-form"`):], "reason", lpMsg("rule.required")) {
 			t.Errorf("revision without a reason: %d", st)
 		}
 		l.advance(time.Hour)
@@ -871,17 +871,17 @@ func TestLabPagesRevisionAndRevocation(t *testing.T) {
 			t.Fatalf("approve the revision: %d %s", st, body)
 		}
 		_, page = l.get(l.officer, base)
-		if !strings.Contains(page, `data-status="issued"`) || !strings.Contains(page, msg("lab.report.version_n", "n", 2)) ||
-			strings.Count(page, `data-testid="version"`) != 2 || !strings.Contains(page, msg("lab.report.status.superseded")) {
+		if !strings.Contains(page, `data-status="issued"`) || !strings.Contains(page, lpMsg("lab.report.version_n", "n", 2)) ||
+			strings.Count(page, `data-testid="version"`) != 2 || !strings.Contains(page, lpMsg("lab.report.status.superseded")) {
 			t.Errorf("after the revision:\n%s", page)
 		}
-		if !strings.Contains(page, `data-testid="conclusion">`+msg("lab.conclusion.conforming")) {
+		if !strings.Contains(page, `data-testid="conclusion">`+lpMsg("lab.conclusion.conforming")) {
 			t.Error("the revision's conclusion is not the corrected one")
 		}
 
 		// Revoked with a reason.
 		if st, body, _ = l.post(l.labA1, base+"/revoke", "reason", ""); st != http.StatusUnprocessableEntity ||
-			!besideField(body[strings.Index(body, `data-testid="revoke-form"`):], "reason", msg("rule.required")) {
+			!lpBeside(body[strings.Index(body, `data-testid="revoke-form"`):], "reason", lpMsg("rule.required")) {
 			t.Errorf("revocation without a reason: %d", st)
 		}
 		if st, _, _ = l.post(l.labA1, base+"/revoke", "reason", "样品信息有误"); st != http.StatusSeeOther {
@@ -900,7 +900,7 @@ func TestLabPagesLotLinksToTraceForOfficials(t *testing.T) {
 	lot := "urn:epc:class:lgtin:4012345.011111.W1"
 	st, body, loc := l.postFiles(l.officer, "/lab/samples", []string{"task_id", w.task, "enterprise_id", l.entID,
 		"product_name", "驼奶粉", "lot", lot, "quantity", "6", "unit", "袋", "sampled_on", "2026-03-02",
-		"sampler1", "张三", "sampler2", "李四"}, map[string]map[string][]byte{"files": {"seal.png": pngSeal}})
+		"sampler1", "张三", "sampler2", "李四"}, map[string]map[string][]byte{"files": {"seal.png": lpSeal}})
 	if st != http.StatusSeeOther {
 		t.Fatalf("sample with an EPC lot: %d %s", st, body)
 	}

@@ -472,7 +472,8 @@ func (s *Server) renderInstitution(w http.ResponseWriter, r *http.Request, statu
 	}
 	p := &institutionPage{I: s.institutionRow(*in), CanManage: u.Can(auth.PermLabManage), formKey: key, form: f,
 		UserLinks: u.Can(auth.PermUserAdmin)}
-	if u.Role != auth.RoleEnterprise {
+	// Officials and the institution's own people see who works there.
+	if u.EnterpriseID == "" && (u.InstitutionID == "" || u.InstitutionID == in.ID) {
 		users, _, err := auth.ListUsers(ctx, s.db, auth.UserFilter{Role: auth.RoleInstitution, InstitutionID: in.ID, Limit: 500})
 		if err != nil {
 			s.pageError(w, r, err)

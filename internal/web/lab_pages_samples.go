@@ -228,8 +228,13 @@ func (s *Server) labSampleList(w http.ResponseWriter, r *http.Request) {
 	}
 	pg.Total = total
 	u := userFrom(ctx)
+	tasks, err := lab.ListSamplingTasks(ctx, s.db, u)
+	if err != nil && !errors.Is(err, fielderr.ErrForbidden) {
+		s.pageError(w, r, err)
+		return
+	}
 	v := s.newView(r, "lab.samples.title", map[string]any{"Items": items, "Page": pg, "Filter": r.URL.Query(),
-		"Steps": lab.Steps, "CanSample": u.Can(auth.PermLabSample)})
+		"Steps": lab.Steps, "Tasks": tasks, "CanSample": u.Can(auth.PermLabSample)})
 	v.Form = f
 	status := http.StatusOK
 	if f.HasErrors() {

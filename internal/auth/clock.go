@@ -3,22 +3,16 @@ package auth
 import (
 	"context"
 	"time"
-)
 
-type clockKey struct{}
+	"github.com/hallmark-platform/hallmark/internal/clock"
+)
 
 // WithClock returns a context whose auth operations read the time from now.
 // Throttling windows, token use and session expiry are all about elapsed
 // time; carrying the clock in the context lets a test move it forward
-// without sleeping and without a package-level variable that parallel tests
-// would fight over.
+// without sleeping.
 func WithClock(ctx context.Context, now func() time.Time) context.Context {
-	return context.WithValue(ctx, clockKey{}, now)
+	return clock.With(ctx, now)
 }
 
-func clock(ctx context.Context) time.Time {
-	if f, ok := ctx.Value(clockKey{}).(func() time.Time); ok && f != nil {
-		return f()
-	}
-	return time.Now()
-}
+func timeNow(ctx context.Context) time.Time { return clock.Now(ctx) }

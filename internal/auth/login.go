@@ -185,7 +185,7 @@ func auditLockout(ctx context.Context, tx *store.Tx, k throttleKey, u *User, cli
 // *ThrottledError when a key is locked or this attempt would exceed its
 // limit (which then locks it).
 func reserveAttempt(ctx context.Context, db *store.DB, keys []throttleKey, u *User, clientIP string) error {
-	now := store.Millis(clock(ctx))
+	now := store.Millis(timeNow(ctx))
 	windowStart := now - FailureWindow.Milliseconds()
 	var refuse int64 // ms to wait, when refused
 	err := db.Tx(ctx, func(tx *store.Tx) error {
@@ -249,7 +249,7 @@ func reserveAttempt(ctx context.Context, db *store.DB, keys []throttleKey, u *Us
 // locks a key whose failures have reached the limit, so the next attempt is
 // refused at once.
 func recordFailure(ctx context.Context, db *store.DB, keys []throttleKey, u *User, clientIP string) error {
-	now := store.Millis(clock(ctx))
+	now := store.Millis(timeNow(ctx))
 	return db.Tx(ctx, func(tx *store.Tx) error {
 		for _, k := range keys {
 			var c counter
@@ -318,7 +318,7 @@ func recordSuccess(ctx context.Context, db *store.DB, keys []throttleKey, u *Use
 // passed; unknown usernames tried once would otherwise stay forever. Run it
 // from the hourly job beside DeleteExpiredSessions.
 func DeleteStaleLoginFailures(ctx context.Context, db *store.DB) (int64, error) {
-	now := store.Millis(clock(ctx))
+	now := store.Millis(timeNow(ctx))
 	res, err := db.Exec(ctx, `DELETE FROM login_failures WHERE first_at <= ? AND locked_until <= ?`,
 		now-FailureWindow.Milliseconds(), now)
 	if err != nil {

@@ -34,7 +34,7 @@ func NewSessionStore(db *store.DB) *SessionStore { return &SessionStore{db: db} 
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var b []byte
 	err := s.db.QueryRow(ctx, `SELECT data FROM sessions WHERE token = ? AND expiry > ?`,
-		token, store.Millis(clock(ctx))).Scan(&b)
+		token, store.Millis(timeNow(ctx))).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -63,7 +63,7 @@ func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
 
 // AllCtx returns every unexpired session by token.
 func (s *SessionStore) AllCtx(ctx context.Context) (map[string][]byte, error) {
-	rows, err := s.db.Query(ctx, `SELECT token, data FROM sessions WHERE expiry > ?`, store.Millis(clock(ctx)))
+	rows, err := s.db.Query(ctx, `SELECT token, data FROM sessions WHERE expiry > ?`, store.Millis(timeNow(ctx)))
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (s *SessionStore) All() (map[string][]byte, error) {
 // DeleteExpiredSessions removes expired sessions; run it hourly. Find
 // already ignores them, so this only keeps the table small.
 func DeleteExpiredSessions(ctx context.Context, db *store.DB) (int64, error) {
-	res, err := db.Exec(ctx, `DELETE FROM sessions WHERE expiry <= ?`, store.Millis(clock(ctx)))
+	res, err := db.Exec(ctx, `DELETE FROM sessions WHERE expiry <= ?`, store.Millis(timeNow(ctx)))
 	if err != nil {
 		return 0, err
 	}

@@ -62,7 +62,7 @@ func CreateToken(ctx context.Context, db *store.DB, userID, name string) (string
 		return "", Token{}, err
 	}
 	plain := TokenPrefix + strings.ToLower(tokenEncoding.EncodeToString(raw[:]))
-	t := Token{ID: store.NewID(), UserID: userID, Name: name, CreatedAt: store.Millis(clock(ctx))}
+	t := Token{ID: store.NewID(), UserID: userID, Name: name, CreatedAt: store.Millis(timeNow(ctx))}
 	err := db.Tx(ctx, func(tx *store.Tx) error {
 		u, err := GetUser(ctx, tx, userID)
 		if err != nil {
@@ -127,7 +127,7 @@ func RevokeToken(ctx context.Context, db *store.DB, userID, tokenID string) erro
 			return err
 		}
 		after := before
-		after.RevokedAt = store.Millis(clock(ctx))
+		after.RevokedAt = store.Millis(timeNow(ctx))
 		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ?`, after.RevokedAt, tokenID); err != nil {
 			return err
 		}
@@ -160,7 +160,7 @@ func UserForToken(ctx context.Context, db *store.DB, plaintext string) (*User, e
 	case u.Disabled:
 		return nil, ErrDisabled
 	}
-	now := store.Millis(clock(ctx))
+	now := store.Millis(timeNow(ctx))
 	if now-lastUsed >= lastUsedEvery.Milliseconds() {
 		// Bookkeeping, not a change anyone made: not audited. The condition
 		// keeps concurrent requests from each writing it.

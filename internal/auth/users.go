@@ -229,7 +229,7 @@ func CreateUser(ctx context.Context, db *store.DB, nu NewUser) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := store.Millis(clock(ctx))
+	now := store.Millis(timeNow(ctx))
 	u := &User{ID: store.NewID(), Username: nu.Username, Name: nu.Name, Role: nu.Role, RegionCode: nu.RegionCode,
 		DepartmentID: nu.DepartmentID, EnterpriseID: nu.EnterpriseID, InstitutionID: nu.InstitutionID,
 		Lang: nu.Lang, CreatedAt: now, PasswordChangedAt: now}
@@ -357,7 +357,7 @@ func UpdateUser(ctx context.Context, db *store.DB, userID string, up UserUpdate)
 		if _, err := tx.Exec(ctx, `UPDATE users SET name = ?, role = ?, region_code = ?, department_id = ?,
 			enterprise_id = ?, institution_id = ?, search_key = ?, updated_at = ? WHERE id = ?`,
 			a.Name, string(a.Role), a.RegionCode, nullIfEmpty(a.DepartmentID), nullIfEmpty(a.EnterpriseID),
-			nullIfEmpty(a.InstitutionID), searchKey(a.Username, a.Name), store.Millis(clock(ctx)), userID); err != nil {
+			nullIfEmpty(a.InstitutionID), searchKey(a.Username, a.Name), store.Millis(timeNow(ctx)), userID); err != nil {
 			return err
 		}
 		after = &a
@@ -413,7 +413,7 @@ func changePassword(ctx context.Context, db *store.DB, userID string, old *strin
 	if old == nil {
 		action = "password-reset"
 	}
-	now := store.Millis(clock(ctx))
+	now := store.Millis(timeNow(ctx))
 	return db.Tx(ctx, func(tx *store.Tx) error {
 		u, _, err := userForUpdate(ctx, tx, userID)
 		if err != nil {
@@ -463,7 +463,7 @@ func updateUser(ctx context.Context, db *store.DB, userID, action string, change
 		if after == *before {
 			return nil
 		}
-		if _, err := tx.Exec(ctx, stmt, v, store.Millis(clock(ctx)), userID); err != nil {
+		if _, err := tx.Exec(ctx, stmt, v, store.Millis(timeNow(ctx)), userID); err != nil {
 			return err
 		}
 		return audit.Write(ctx, tx, audit.Entry{Action: action, Entity: "user", EntityID: userID,

@@ -38,8 +38,8 @@ func TestNonconformingReportIsIssuedVerifiedAndObjectedToLate(t *testing.T) {
 	}
 	items := eval[[]string](t, tester, `[...document.querySelectorAll('[data-testid="result"]')].map(r => r.dataset.item)`)
 	values := map[string][3]string{
-		"乳酸菌数":     {"5.0×10⁵", "CFU/g", "GB 4789.35-2023"},
-		"蛋白质":      {"2.95", "g/100g", "GB 5009.5-2016"},
+		"乳酸菌数":    {"5.0×10⁵", "CFU/g", "GB 4789.35-2023"},
+		"蛋白质":     {"2.95", "g/100g", "GB 5009.5-2016"},
 		"铅（以Pb计）": {"<0.005", "mg/kg", "GB 5009.12-2023"},
 	}
 	var fill []chromedp.Action[chromedp.Void]

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/hallmark-platform/hallmark/internal/auth"
+	"github.com/hallmark-platform/hallmark/internal/clock"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
 	"github.com/hallmark-platform/hallmark/internal/lab/limits"
 	"github.com/hallmark-platform/hallmark/internal/registry"
@@ -47,20 +48,13 @@ const (
 	MaxItems  = 200
 )
 
-type clockKey struct{}
-
 // WithClock returns a context whose writes and judgements use now instead
 // of the wall clock (tests, and the web server's configured clock).
 func WithClock(ctx context.Context, now func() time.Time) context.Context {
-	return context.WithValue(ctx, clockKey{}, now)
+	return clock.With(ctx, now)
 }
 
-func nowOf(ctx context.Context) time.Time {
-	if f, ok := ctx.Value(clockKey{}).(func() time.Time); ok && f != nil {
-		return f()
-	}
-	return time.Now()
-}
+func nowOf(ctx context.Context) time.Time { return clock.Now(ctx) }
 
 // isOfficial: staff who see the testing system of their region.
 func isOfficial(who *auth.User) bool {

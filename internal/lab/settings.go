@@ -9,15 +9,8 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/workday"
 )
 
-// Setting is an integer setting of the testing system, with its default
-// and the range an administrator may set (settings.SetInt).
-type Setting struct {
-	Key           string
-	Def, Min, Max int
-}
-
 // Settings are the clocks and thresholds of the testing system.
-var Settings = []Setting{
+var Settings = []settings.Bounded{
 	// 产品质量法 第十五条: an objection within 15 days of receiving the
 	// result, counted as calendar days (workday.AddDays: the last day rolls
 	// forward to a working day).
@@ -50,16 +43,9 @@ var ReminderDays = []int{90, 30, 7}
 
 // LoadConfig reads the settings.
 func LoadConfig(ctx context.Context, q store.Queryer) (Config, error) {
-	vals := map[string]int{}
-	for _, s := range Settings {
-		v, err := settings.Int(ctx, q, s.Key, s.Def)
-		if err != nil {
-			return Config{}, err
-		}
-		if v < s.Min || v > s.Max {
-			v = s.Def // a hand-edited row out of range
-		}
-		vals[s.Key] = v
+	vals, err := settings.Ints(ctx, q, Settings)
+	if err != nil {
+		return Config{}, err
 	}
 	return Config{ProductDays: vals["lab.objection.product_days"], FoodWorkdays: vals["lab.objection.food_workdays"],
 		MaxTurnaround: vals["lab.turnaround.max_workdays"], MedianFactor: vals["lab.turnaround.median_factor"],

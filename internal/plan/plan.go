@@ -11,6 +11,7 @@ import (
 
 	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/auth"
+	"github.com/hallmark-platform/hallmark/internal/clock"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
 	"github.com/hallmark-platform/hallmark/internal/jobs"
 	"github.com/hallmark-platform/hallmark/internal/registry"
@@ -38,22 +39,15 @@ const (
 	MaxLimit     = 500
 )
 
-type clockKey struct{}
-
 // WithClock returns a context whose plan operations read the current time
 // from now: a report's period, the day a task is published or done, and the
 // day a light is evaluated on all follow it. Tests move it instead of
 // waiting for the calendar.
 func WithClock(ctx context.Context, now func() time.Time) context.Context {
-	return context.WithValue(ctx, clockKey{}, now)
+	return clock.With(ctx, now)
 }
 
-func planNow(ctx context.Context) time.Time {
-	if f, ok := ctx.Value(clockKey{}).(func() time.Time); ok && f != nil {
-		return f()
-	}
-	return time.Now()
-}
+func planNow(ctx context.Context) time.Time { return clock.Now(ctx) }
 
 // planToday is the current date in Asia/Shanghai.
 func planToday(ctx context.Context) time.Time { return workday.Midnight(planNow(ctx)) }

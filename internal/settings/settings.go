@@ -44,6 +44,30 @@ func Int(ctx context.Context, q store.Queryer, key string, def int) (int, error)
 	return n, nil
 }
 
+// Bounded is an integer setting with its default and the range an
+// administrator may set (SetInt).
+type Bounded struct {
+	Key           string
+	Def, Min, Max int
+}
+
+// Ints reads each setting of list, by key; a value out of its range (a row
+// edited by hand) reads as its default.
+func Ints(ctx context.Context, q store.Queryer, list []Bounded) (map[string]int, error) {
+	vals := make(map[string]int, len(list))
+	for _, s := range list {
+		v, err := Int(ctx, q, s.Key, s.Def)
+		if err != nil {
+			return nil, err
+		}
+		if v < s.Min || v > s.Max {
+			v = s.Def
+		}
+		vals[s.Key] = v
+	}
+	return vals, nil
+}
+
 // SetInt stores v under key when min <= v <= max, with an audit record in the
 // same transaction. A value out of range is a fielderr on the field "value"
 // (rule "rule.range", params min and max) and changes nothing. Setting the

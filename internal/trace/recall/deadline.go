@@ -10,19 +10,12 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/workday"
 )
 
-// Setting is an integer setting of the recall clocks, with its default and
-// the range an administrator may set (settings.SetInt).
-type Setting struct {
-	Key           string
-	Def, Min, Max int
-}
-
 // Settings are the recall clocks. The defaults are 食品召回管理办法 (原CFDA令
 // 第12号): start within 24/48/72 hours, finish within 10/20/30 working days.
 // domain-cn.md §6.3 reports a revision that may shorten the start limits;
 // the office sets the new values here when it takes effect, and recalls
 // opened before keep the clocks they were opened with.
-var Settings = []Setting{
+var Settings = []settings.Bounded{
 	{Key: "recall.level1.start_hours", Def: 24, Min: 1, Max: 720},
 	{Key: "recall.level2.start_hours", Def: 48, Min: 1, Max: 720},
 	{Key: "recall.level3.start_hours", Def: 72, Min: 1, Max: 720},
@@ -46,16 +39,9 @@ type Clock struct {
 // LoadClock reads the recall settings.
 func LoadClock(ctx context.Context, q store.Queryer) (Clock, error) {
 	var c Clock
-	vals := map[string]int{}
-	for _, s := range Settings {
-		v, err := settings.Int(ctx, q, s.Key, s.Def)
-		if err != nil {
-			return c, err
-		}
-		if v < s.Min || v > s.Max {
-			v = s.Def // a hand-edited row out of range
-		}
-		vals[s.Key] = v
+	vals, err := settings.Ints(ctx, q, Settings)
+	if err != nil {
+		return c, err
 	}
 	for l := MinLevel; l <= MaxLevel; l++ {
 		c.StartHours[l] = vals[fmt.Sprintf("recall.level%d.start_hours", l)]

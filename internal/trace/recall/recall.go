@@ -26,6 +26,8 @@ package recall
 import (
 	"context"
 	"time"
+
+	"github.com/hallmark-platform/hallmark/internal/clock"
 )
 
 // Levels (一级, 二级, 三级).
@@ -190,17 +192,10 @@ type Entry struct {
 	Params    map[string]string `json:"params,omitempty"`
 }
 
-type clockKey struct{}
-
 // WithClock returns a context whose writes and judgements use now instead
 // of the wall clock (tests, and the web server's configured clock).
 func WithClock(ctx context.Context, now func() time.Time) context.Context {
-	return context.WithValue(ctx, clockKey{}, now)
+	return clock.With(ctx, now)
 }
 
-func nowOf(ctx context.Context) time.Time {
-	if f, ok := ctx.Value(clockKey{}).(func() time.Time); ok && f != nil {
-		return f()
-	}
-	return time.Now()
-}
+func nowOf(ctx context.Context) time.Time { return clock.Now(ctx) }

@@ -773,6 +773,12 @@ func TestLabPagesInstitutionScopeWarningAndFlags(t *testing.T) {
 		if !strings.Contains(page, "lp-a1") || !strings.Contains(page, "lp-a2") {
 			t.Error("the institution's users are not listed")
 		}
+		if strings.Contains(page, `href="/admin/users/`) {
+			t.Error("an officer, who cannot administer users, is sent to the user administration")
+		}
+		if _, adminPage := l.get(l.tokens[auth.RoleAdmin], base); !strings.Contains(adminPage, `href="/admin/users/`) {
+			t.Error("the administrator's page does not link the institution's users")
+		}
 		if !strings.Contains(page, `data-cma="valid"`) {
 			t.Error("a certificate valid for years is warned about")
 		}
@@ -827,6 +833,10 @@ func TestLabPagesInstitutionScopeWarningAndFlags(t *testing.T) {
 		}
 		if _, page = l.get(l.officer, "/lab/flags?open=1"); strings.Contains(page, `data-kind="outside_scope"`) {
 			t.Error("a resolved flag is still listed as open")
+		}
+		_, body = l.get(l.officer, "/lab/flags/export?institution="+w.inst)
+		if rows := lpXLSXRows(t, body); len(rows) != 2 || rows[1][1] != lpMsg("lab.flag.kind.outside_scope") || rows[1][6] != "已核实，机构已申请扩项" {
+			t.Errorf("flags export: %v", rows)
 		}
 		// Institutions do not see the regulator's flags.
 		if st, _ = l.get(l.labA1, "/lab/flags"); st != http.StatusForbidden {

@@ -9,8 +9,10 @@ import (
 
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
+	"github.com/hallmark-platform/hallmark/internal/lab"
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/settings"
+	"github.com/hallmark-platform/hallmark/internal/trace/recall"
 	"github.com/hallmark-platform/hallmark/internal/workday"
 	"github.com/hallmark-platform/hallmark/locales"
 )
@@ -489,9 +491,20 @@ type adminIntSetting struct {
 	Def, Min, Max    int
 }
 
-var adminIntSettings = []adminIntSetting{
+var adminIntSettings = append(append([]adminIntSetting{
 	{Key: registry.SettingExpiringDays, Label: "admin.settings.expiring_days", Help: "admin.settings.expiring_days_help",
 		Def: registry.DefaultExpiringDays, Min: 1, Max: 365},
+}, boundedSettings(recall.Settings)...), boundedSettings(lab.Settings)...)
+
+// boundedSettings offers a domain's clocks and thresholds on the settings
+// page, each labelled admin.settings.<key> and explained by <key>.help.
+func boundedSettings(list []settings.Bounded) []adminIntSetting {
+	out := make([]adminIntSetting, len(list))
+	for i, b := range list {
+		out[i] = adminIntSetting{Key: b.Key, Label: "admin.settings." + b.Key, Help: "admin.settings." + b.Key + ".help",
+			Def: b.Def, Min: b.Min, Max: b.Max}
+	}
+	return out
 }
 
 func (s *Server) adminSettings(w http.ResponseWriter, r *http.Request) {
@@ -522,10 +535,15 @@ func (s *Server) adminSettingsSave(w http.ResponseWriter, r *http.Request) {
 	}
 	f := formFrom(r, keys...)
 	// Every value is checked before any is stored, so that a bad one leaves
-	// all of them as they were.
+	// all of them as they were. A setting the form does not send is left as
+	// it is.
 	values := make([]int, len(adminIntSettings))
+	sent := make([]bool, len(adminIntSettings))
 	var errs fielderr.List
 	for i, st := range adminIntSettings {
+		if _, sent[i] = r.PostForm[st.Key]; !sent[i] {
+			continue
+		}
 		raw := f.Values[st.Key]
 		n, err := strconv.Atoi(raw)
 		switch {
@@ -540,6 +558,9 @@ func (s *Server) adminSettingsSave(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(errs) == 0 {
 		for i, st := range adminIntSettings {
+			if !sent[i] {
+				continue
+			}
 			err := settings.SetInt(r.Context(), s.db, st.Key, values[i], st.Min, st.Max)
 			if list, ok := fielderr.As(err); ok {
 				for _, e := range list {
@@ -554,6 +575,16 @@ func (s *Server) adminSettingsSave(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(errs) > 0 {
+		for i, st := range adminIntSettings {
+			if !sent[i] {
+				n, err := settings.Int(r.Context(), s.db, st.Key, st.Def)
+				if err != nil {
+					s.pageError(w, r, err)
+					return
+				}
+				f.Values[st.Key] = strconv.Itoa(n)
+			}
+		}
 		f.setErrors(lang, errs)
 		s.adminRenderSettings(w, r, http.StatusUnprocessableEntity, f)
 		return

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/hallmark-platform/hallmark/internal/auth"
+	"github.com/hallmark-platform/hallmark/internal/lab"
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/workday"
 	"github.com/hallmark-platform/hallmark/locales"
@@ -555,4 +556,28 @@ func TestAdminPagesFitAPhone(t *testing.T) {
 		t.Fatalf("no error beside the username: %v", err)
 	}
 	fits("the new-user form with errors")
+}
+
+// The statutory clocks of recalls and of objections to test results are the
+// office's to set when the rules change, on the same page.
+func TestAdminSettingsDomainClocks(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	admin := s.browser(auth.RoleAdmin)
+	field := "lab.objection.food_workdays"
+	_, body := adminGet(t, s, admin, "/admin/settings")
+	if !strings.Contains(body, `name="`+field+`"`) || !strings.Contains(body, `name="recall.level1.finish_workdays"`) {
+		t.Fatalf("the settings page does not offer the recall and objection clocks")
+	}
+	if resp, body := adminPost(t, s, admin, "/admin/settings", field, "61"); resp.StatusCode != http.StatusUnprocessableEntity ||
+		adminFieldError(body, field) != locales.T(locales.ZH, "rule.range", map[string]any{"min": 1, "max": 60}) {
+		t.Fatalf("61 working days: status %d, error %q", resp.StatusCode, adminFieldError(body, field))
+	}
+	if resp, _ := adminPost(t, s, admin, "/admin/settings", field, "10"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: status %d", resp.StatusCode)
+	}
+	cfg, err := lab.LoadConfig(context.Background(), s.db)
+	if err != nil || cfg.FoodWorkdays != 10 || cfg.ProductDays != 15 {
+		t.Fatalf("the testing system reads %+v (%v), want 10 working days for food and the product default kept", cfg, err)
+	}
 }

@@ -385,6 +385,19 @@ func Export(w io.Writer, name string, cols []Column, lang string, next func() ([
 	return f.Write(w)
 }
 
+// Slice feeds Export from items already in hand: row turns each into its
+// cells.
+func Slice[T any](items []T, row func(T) []any) func() ([]any, bool, error) {
+	i := 0
+	return func() ([]any, bool, error) {
+		if i == len(items) {
+			return nil, false, nil
+		}
+		i++
+		return row(items[i-1]), true, nil
+	}
+}
+
 // Paged feeds Export from a lister that returns up to limit items a call
 // from an offset: row turns each item into its cells. It stops after a short
 // page.

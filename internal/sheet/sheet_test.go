@@ -170,3 +170,18 @@ func TestPagedReadsEveryPage(t *testing.T) {
 		t.Fatalf("rows %v after %d pages, want 10..50 after 3", got, calls)
 	}
 }
+
+func TestSliceFeedsEachItemOnceThenStops(t *testing.T) {
+	next := sheet.Slice([]int{3, 5}, func(n int) []any { return []any{n, n * n} })
+	for _, want := range []int{3, 5} {
+		cells, ok, err := next()
+		if err != nil || !ok || cells[0] != want || cells[1] != want*want {
+			t.Fatalf("row %v, %v, %v; want %d and its square", cells, ok, err, want)
+		}
+	}
+	for range 2 {
+		if cells, ok, err := next(); ok || err != nil || cells != nil {
+			t.Fatalf("after the last item: %v, %v, %v", cells, ok, err)
+		}
+	}
+}

@@ -289,11 +289,7 @@ func (s *Server) labInstitutionList(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(r, "lab.institutions.title", map[string]any{"Items": items, "Page": pg, "Filter": r.URL.Query(),
 		"Statuses": lab.InstitutionStatuses, "CanManage": userFrom(r.Context()).Can(auth.PermLabManage)})
 	v.Form = f
-	status := http.StatusOK
-	if f.HasErrors() {
-		status = http.StatusUnprocessableEntity
-	}
-	s.render(w, r, status, "lab_institutions", v)
+	s.renderChecked(w, r, "lab_institutions", v)
 }
 
 var labInstitutionColumns = []sheet.Column{
@@ -316,17 +312,11 @@ func (s *Server) labInstitutionExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.newView(r, "lab.institutions.title", nil)
-	i := 0
 	s.sendXLSX(w, r, "institutions", func(w http.ResponseWriter) error {
-		return sheet.Export(w, v.T("lab.institutions.title"), labInstitutionColumns, v.Lang, func() ([]any, bool, error) {
-			if i == len(rows) {
-				return nil, false, nil
-			}
-			in := rows[i]
-			i++
+		return sheet.Export(w, v.T("lab.institutions.title"), labInstitutionColumns, v.Lang, sheet.Slice(rows, func(in institutionRow) []any {
 			return []any{in.Name, in.USCC, in.CMANumber, in.CMAValidFrom, in.CMAValidTo, in.CNASNumber,
-				v.T("lab.institution.status." + in.Status), len(in.Scope), in.Address, in.Contact}, true, nil
-		})
+				v.T("lab.institution.status." + in.Status), len(in.Scope), in.Address, in.Contact}
+		}))
 	})
 }
 

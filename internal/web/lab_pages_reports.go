@@ -80,11 +80,7 @@ func (s *Server) labReportList(w http.ResponseWriter, r *http.Request) {
 		"Filter": r.URL.Query(), "Statuses": []string{lab.StatusDraft, lab.StatusIssued, lab.StatusRevoked},
 		"Conclusions": []string{lab.Conforming, lab.Nonconforming}})
 	v.Form = f
-	status := http.StatusOK
-	if f.HasErrors() {
-		status = http.StatusUnprocessableEntity
-	}
-	s.render(w, r, status, "lab_reports", v)
+	s.renderChecked(w, r, "lab_reports", v)
 }
 
 var labReportColumns = []sheet.Column{
@@ -512,21 +508,15 @@ func (s *Server) labObjectionExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.newView(r, "lab.objections.title", nil)
-	i := 0
 	s.sendXLSX(w, r, "objections", func(w http.ResponseWriter) error {
-		return sheet.Export(w, v.T("lab.objections.title"), labObjectionColumns, v.Lang, func() ([]any, bool, error) {
-			if i == len(rows) {
-				return nil, false, nil
-			}
-			o := rows[i]
-			i++
+		return sheet.Export(w, v.T("lab.objections.title"), labObjectionColumns, v.Lang, sheet.Slice(rows, func(o objectionRow) []any {
 			sample, ent := "", ""
 			if o.Sample != nil {
 				sample, ent = o.Sample.Number, o.Sample.EnterpriseName
 			}
 			return []any{o.ReportNumber, sample, ent, strings.Join(o.Items, "、"), o.Reason, recallTime(o.FiledAt),
-				o.Deadline, v.T("lab.objection.status." + o.Status), o.Retest}, true, nil
-		})
+				o.Deadline, v.T("lab.objection.status." + o.Status), o.Retest}
+		}))
 	})
 }
 

@@ -236,11 +236,7 @@ func (s *Server) labSampleList(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(r, "lab.samples.title", map[string]any{"Items": items, "Page": pg, "Filter": r.URL.Query(),
 		"Steps": lab.Steps, "Tasks": tasks, "CanSample": u.Can(auth.PermLabSample)})
 	v.Form = f
-	status := http.StatusOK
-	if f.HasErrors() {
-		status = http.StatusUnprocessableEntity
-	}
-	s.render(w, r, status, "lab_samples", v)
+	s.renderChecked(w, r, "lab_samples", v)
 }
 
 var labSampleColumns = []sheet.Column{

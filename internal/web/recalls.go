@@ -99,11 +99,7 @@ func (s *Server) recallList(w http.ResponseWriter, r *http.Request) {
 		"Levels": recallLevels, "Statuses": recallStatuses, "Lights": recallLights, "Pending": pending,
 		"CanWrite": u.Can(auth.PermRecallWrite)})
 	v.Form = form
-	status := http.StatusOK
-	if form.HasErrors() {
-		status = http.StatusUnprocessableEntity
-	}
-	s.render(w, r, status, "recall_list", v)
+	s.renderChecked(w, r, "recall_list", v)
 }
 
 // recallColumns are the export's columns.

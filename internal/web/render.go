@@ -230,6 +230,16 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	_, _ = w.Write(buf.Bytes())
 }
 
+// renderChecked renders a page whose form may carry errors: 422 when it
+// does, so that a refused filter or form is not mistaken for a success.
+func (s *Server) renderChecked(w http.ResponseWriter, r *http.Request, page string, v *view) {
+	status := http.StatusOK
+	if v.Form.HasErrors() {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(w, r, status, page, v)
+}
+
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, key string) {
 	v := s.newView(r, key, nil)
 	v.Data = map[string]any{"Status": status, "Message": v.T(key)}

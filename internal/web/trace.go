@@ -354,20 +354,14 @@ func (s *Server) traceExport(w http.ResponseWriter, r *http.Request) {
 		{ZH: "参考单据", EN: "Reference documents", Width: 40, Text: true},
 		{ZH: "事件编号", EN: "Event ID", Width: 40, Text: true},
 	}
-	i := 0
-	next := func() ([]any, bool, error) {
-		if i == len(rows) {
-			return nil, false, nil
-		}
-		x := rows[i]
-		i++
+	next := sheet.Slice(rows, func(x genealogy.Row) []any {
 		var qty any
 		if x.HasQuantity {
 			qty = x.Quantity
 		}
 		return []any{x.Tier, x.Lot, x.LotSource, x.Product, qty, x.Unit, x.Location, x.Date.Format("2006-01-02 15:04"), x.EventType, x.BizStep,
-			strings.Join(x.References, "; "), x.EventID}, true, nil
-	}
+			strings.Join(x.References, "; "), x.EventID}
+	})
 	s.sendXLSX(w, r, "trace", func(w http.ResponseWriter) error {
 		return sheet.Export(w, v.T("trace.title"), cols, v.Lang, next)
 	})

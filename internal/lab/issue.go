@@ -339,23 +339,8 @@ func RevokeReport(ctx context.Context, db *store.DB, who *auth.User, number, rea
 	now := nowOf(ctx)
 	var out *Report
 	err := db.Tx(ctx, func(tx *store.Tx) error {
-		cur, err := latestByNumber(ctx, tx, number)
+		cur, err := reportInForce(ctx, tx, who, number)
 		if err != nil {
-			return err
-		}
-		if !canSeeReport(who, cur) {
-			return fielderr.ErrNotFound
-		}
-		if !(institutionOf(who) == cur.InstitutionID || isManager(who)) {
-			return fielderr.ErrForbidden
-		}
-		if cur.Status == StatusDraft && cur.Supersedes != "" {
-			// A revision in draft: the version in force is the one before.
-			if cur, err = loadReport(ctx, tx, cur.Supersedes); err != nil {
-				return err
-			}
-		}
-		if cur, err = lockReport(ctx, tx, cur.ID); err != nil {
 			return err
 		}
 		if cur.Status != StatusIssued {
@@ -511,22 +496,8 @@ func RecordDelivery(ctx context.Context, db *store.DB, who *auth.User, number, d
 	now := nowOf(ctx)
 	var out *Report
 	err = db.Tx(ctx, func(tx *store.Tx) error {
-		cur, err := latestByNumber(ctx, tx, number)
+		cur, err := reportInForce(ctx, tx, who, number)
 		if err != nil {
-			return err
-		}
-		if !canSeeReport(who, cur) {
-			return fielderr.ErrNotFound
-		}
-		if !(institutionOf(who) == cur.InstitutionID || isManager(who)) {
-			return fielderr.ErrForbidden
-		}
-		if cur.Status == StatusDraft && cur.Supersedes != "" {
-			if cur, err = loadReport(ctx, tx, cur.Supersedes); err != nil {
-				return err
-			}
-		}
-		if cur, err = lockReport(ctx, tx, cur.ID); err != nil {
 			return err
 		}
 		var errs fielderr.List
@@ -570,4 +541,26 @@ func RecordDelivery(ctx context.Context, db *store.DB, who *auth.User, number, d
 	}
 	v := out.View(who)
 	return &v, nil
+}
+
+// reportInForce loads and locks the version in force of report number for
+// a change by its institution or the office: a revision still in draft
+// leaves the version before it in force.
+func reportInForce(ctx context.Context, tx *store.Tx, who *auth.User, number string) (*Report, error) {
+	cur, err := latestByNumber(ctx, tx, number)
+	if err != nil {
+		return nil, err
+	}
+	if !canSeeReport(who, cur) {
+		return nil, fielderr.ErrNotFound
+	}
+	if !(institutionOf(who) == cur.InstitutionID || isManager(who)) {
+		return nil, fielderr.ErrForbidden
+	}
+	if cur.Status == StatusDraft && cur.Supersedes != "" {
+		if cur, err = loadReport(ctx, tx, cur.Supersedes); err != nil {
+			return nil, err
+		}
+	}
+	return lockReport(ctx, tx, cur.ID)
 }

@@ -95,9 +95,13 @@ type adminUserPage struct {
 	Self        bool       // the administrator is looking at their own account
 	Roles       []auth.Role
 	Departments []registry.Department
-	DeptName    string
-	Enterprise  *registry.Enterprise
-	Reset       *form // the reset-password form, with its own errors
+	// Institutions are the region's registered testing institutions an
+	// institution account may be tied to.
+	Institutions []lab.Institution
+	DeptName     string
+	InstName     string
+	Enterprise   *registry.Enterprise
+	Reset        *form // the reset-password form, with its own errors
 }
 
 func (s *Server) adminUserNew(w http.ResponseWriter, r *http.Request) {
@@ -113,7 +117,12 @@ func (s *Server) adminRenderUserForm(w http.ResponseWriter, r *http.Request, sta
 		s.pageError(w, r, err)
 		return
 	}
-	v := s.newView(r, "admin.users.new", &adminUserPage{Roles: auth.Roles, Departments: depts})
+	insts, err := lab.ListInstitutions(r.Context(), s.db, me, lab.InstitutionFilter{})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	v := s.newView(r, "admin.users.new", &adminUserPage{Roles: auth.Roles, Departments: depts, Institutions: insts})
 	v.Form = f
 	s.render(w, r, status, "admin_user", v)
 }
@@ -130,21 +139,29 @@ func (s *Server) adminUserCreate(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	instID, instKnown, err := s.adminInstitutionID(r, role, me.RegionCode, f.Values["institution_id"])
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	// New accounts belong to the administrator's region: the departments
 	// offered are that region's, and checkPlace requires them to agree.
 	u, err := auth.CreateUser(r.Context(), s.db, auth.NewUser{
 		Username: f.Values["username"], Name: f.Values["name"], Password: r.PostFormValue("password"),
 		Role: role, RegionCode: me.RegionCode, DepartmentID: f.Values["department_id"],
-		EnterpriseID: entID, InstitutionID: f.Values["institution_id"],
+		EnterpriseID: entID, InstitutionID: instID,
 	})
-	if err == nil && !entKnown {
-		// Unreachable while an enterprise account requires an enterprise:
-		// the unresolved field was passed on empty precisely so that
-		// CreateUser refuses it alongside any other bad field.
+	// Unreachable while an enterprise (institution) account requires its
+	// enterprise (institution): an unresolved one was passed on empty
+	// precisely so that CreateUser refuses it alongside any other bad field.
+	switch {
+	case err == nil && !entKnown:
 		err = fielderr.New("enterprise_id", "rule.enterprise.unknown")
+	case err == nil && !instKnown:
+		err = fielderr.New("institution_id", "rule.lab.institution_unknown")
 	}
 	if err != nil {
-		if !f.setErrors(lang, adminUserErrors(err, role, entKnown)) {
+		if !f.setErrors(lang, adminUserErrors(err, role, entKnown, instKnown)) {
 			s.pageError(w, r, err)
 			return
 		}
@@ -189,7 +206,7 @@ func (s *Server) adminFindEnterprise(r *http.Request, me *auth.User, idOrUSCC st
 // adminUserErrors words auth's field errors for the form: an empty role is
 // missing rather than invalid, and an enterprise that was typed but not
 // found is unknown rather than missing.
-func adminUserErrors(err error, role auth.Role, entKnown bool) error {
+func adminUserErrors(err error, role auth.Role, entKnown, instKnown bool) error {
 	list, ok := fielderr.As(err)
 	if !ok {
 		return err
@@ -199,7 +216,7 @@ func adminUserErrors(err error, role auth.Role, entKnown bool) error {
 		switch {
 		case e.Field == "role" && role == "":
 			e = fielderr.Error{Field: "role", Rule: "rule.required"}
-		case e.Field == "enterprise_id" && !entKnown:
+		case e.Field == "enterprise_id" && !entKnown, e.Field == "institution_id" && !instKnown:
 			continue
 		}
 		out = append(out, e)
@@ -207,7 +224,25 @@ func adminUserErrors(err error, role auth.Role, entKnown bool) error {
 	if !entKnown {
 		out.Add("enterprise_id", "rule.enterprise.unknown")
 	}
+	if !instKnown {
+		out.Add("institution_id", "rule.lab.institution_unknown")
+	}
 	return out
+}
+
+// adminInstitutionID checks the institution an institution account is to
+// act for: a registered institution of the account's region. Like an
+// unknown enterprise, an unknown one is passed on empty, so that the
+// account is refused with every other bad field.
+func (s *Server) adminInstitutionID(r *http.Request, role auth.Role, region, id string) (string, bool, error) {
+	if role != auth.RoleInstitution || id == "" {
+		return id, true, nil
+	}
+	err := lab.CheckUserInstitution(r.Context(), s.db, id, region)
+	if _, ok := fielderr.As(err); ok {
+		return "", false, nil
+	}
+	return id, err == nil, err
 }
 
 // adminTarget loads the account an administration route names. Accounts of
@@ -243,9 +278,19 @@ func (s *Server) adminRenderUser(w http.ResponseWriter, r *http.Request, status 
 		s.pageError(w, r, err)
 		return
 	}
-	p := &adminUserPage{User: target, Self: target.ID == me.ID, Roles: auth.Roles, Departments: depts, Reset: reset}
+	insts, err := lab.ListInstitutions(r.Context(), s.db, me, lab.InstitutionFilter{})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p := &adminUserPage{User: target, Self: target.ID == me.ID, Roles: auth.Roles, Departments: depts, Institutions: insts, Reset: reset}
 	if p.Reset == nil {
 		p.Reset = newForm()
+	}
+	for _, in := range insts {
+		if in.ID == target.InstitutionID {
+			p.InstName = in.Name
+		}
 	}
 	for _, d := range depts {
 		if d.ID == target.DepartmentID {
@@ -304,15 +349,23 @@ func (s *Server) adminUserUpdate(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	instID, instKnown, err := s.adminInstitutionID(r, role, target.RegionCode, f.Values["institution_id"])
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	_, err = auth.UpdateUser(r.Context(), s.db, target.ID, auth.UserUpdate{
 		Name: f.Values["name"], Role: role, RegionCode: target.RegionCode, DepartmentID: f.Values["department_id"],
-		EnterpriseID: entID, InstitutionID: f.Values["institution_id"],
+		EnterpriseID: entID, InstitutionID: instID,
 	})
-	if err == nil && !entKnown {
-		err = fielderr.New("enterprise_id", "rule.enterprise.unknown") // see adminUserCreate
+	switch { // see adminUserCreate
+	case err == nil && !entKnown:
+		err = fielderr.New("enterprise_id", "rule.enterprise.unknown")
+	case err == nil && !instKnown:
+		err = fielderr.New("institution_id", "rule.lab.institution_unknown")
 	}
 	if err != nil {
-		if !f.setErrors(lang, adminUserErrors(err, role, entKnown)) {
+		if !f.setErrors(lang, adminUserErrors(err, role, entKnown, instKnown)) {
 			s.pageError(w, r, err)
 			return
 		}

@@ -14,7 +14,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/auth"
+	"github.com/hallmark-platform/hallmark/internal/codes"
 	"github.com/hallmark-platform/hallmark/internal/lab"
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/workday"
@@ -579,5 +581,40 @@ func TestAdminSettingsDomainClocks(t *testing.T) {
 	cfg, err := lab.LoadConfig(context.Background(), s.db)
 	if err != nil || cfg.FoodWorkdays != 10 || cfg.ProductDays != 15 {
 		t.Fatalf("the testing system reads %+v (%v), want 10 working days for food and the product default kept", cfg, err)
+	}
+}
+
+// An institution account acts for a registered institution of the region,
+// chosen from the register; any other is refused beside the field.
+func TestAdminInstitutionAccountNamesARegisteredInstitution(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	admin := s.browser(auth.RoleAdmin)
+	ctx := audit.WithActor(context.Background(), audit.Actor{ID: "test", Name: "test"})
+	inst, err := lab.CreateInstitution(ctx, s.db, s.users[auth.RoleAdmin], lab.InstitutionInput{Name: "额济纳旗检验检测中心",
+		USCC: codes.USCCFromSerial("152923", 7_000_000), ReportPrefix: "EJN", CMANumber: "211512050231", CMAValidFrom: "2024-01-01", CMAValidTo: "2029-12-31",
+		Scope: []lab.ScopeEntry{{Category: "发酵乳", Item: "蛋白质", Method: "GB 5009.5-2016"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := adminCount(t, s, `SELECT COUNT(*) FROM users`)
+	_, body := adminGet(t, s, admin, "/admin/users/new")
+	if !strings.Contains(body, `<option value="`+inst.ID+`">额济纳旗检验检测中心</option>`) {
+		t.Fatalf("the new-account form does not offer the registered institution")
+	}
+	resp, body := adminPost(t, s, admin, "/admin/users", "username", "tester2", "role", "institution",
+		"institution_id", "not-an-institution", "password", "initial-pass-1")
+	if got, want := adminFieldError(body, "institution"), locales.T(locales.ZH, "rule.lab.institution_unknown", nil); resp.StatusCode != http.StatusUnprocessableEntity || got != want {
+		t.Fatalf("unknown institution: status %d, error %q, want %q", resp.StatusCode, got, want)
+	}
+	if n := adminCount(t, s, `SELECT COUNT(*) FROM users`); n != before {
+		t.Fatal("an account was created for an unknown institution")
+	}
+	if resp, _ := adminPost(t, s, admin, "/admin/users", "username", "tester2", "role", "institution",
+		"institution_id", inst.ID, "password", "initial-pass-1"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: status %d", resp.StatusCode)
+	}
+	if u, err := auth.UserByUsername(ctx, s.db, "tester2"); err != nil || u.InstitutionID != inst.ID {
+		t.Fatalf("stored %+v, %v", u, err)
 	}
 }

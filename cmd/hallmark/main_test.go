@@ -213,6 +213,13 @@ func TestUserCommands(t *testing.T) {
 			t.Fatalf("user add with a prompt: exit %d, err %q", code, errOut)
 		}
 
+		// An institution account names a registered institution.
+		code, _, errOut = hallmark(t, "tester-pass-1\n", "user", "add", "--db", dsn, "--username", "tester",
+			"--role", "institution", "--institution", "no-such-institution", "--password-stdin")
+		if code == 0 || !strings.Contains(errOut, "--institution: ") {
+			t.Fatalf("user add for an unknown institution: exit %d, err %q", code, errOut)
+		}
+
 		code, out, _ = hallmark(t, "", "user", "list", "--db", dsn)
 		if code != 0 || !strings.Contains(out, "2 users") {
 			t.Fatalf("user list: exit %d, out %q", code, out)

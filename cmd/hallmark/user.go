@@ -13,6 +13,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/app"
 	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/auth"
+	"github.com/hallmark-platform/hallmark/internal/lab"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
 	"github.com/hallmark-platform/hallmark/locales"
 )
@@ -65,6 +66,12 @@ func cmdUser(ctx context.Context, args []string, out, errOut io.Writer) error {
 		pw, err := readPassword()
 		if err != nil {
 			return err
+		}
+		if auth.Role(*role) == auth.RoleInstitution && *inst != "" {
+			// The database cannot hold the link; the register is checked here.
+			if err := lab.CheckUserInstitution(ctx, d, *inst, *region); err != nil {
+				return explain(err)
+			}
 		}
 		u, err := auth.CreateUser(ctx, d, auth.NewUser{Username: *username, Name: *name, Password: pw,
 			Role: auth.Role(*role), RegionCode: *region, DepartmentID: *dept, EnterpriseID: *ent, InstitutionID: *inst})

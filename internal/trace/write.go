@@ -440,9 +440,18 @@ func (w *writer) internNodes(ctx context.Context, uris map[string]string) (map[s
 	if err := lookup(unknown); err != nil {
 		return nil, err
 	}
+	// Rows are inserted and updated in one order (by URI), so that two
+	// captures adding the same new nodes at once on PostgreSQL wait for each
+	// other instead of deadlocking.
+	sorted := make([]string, 0, len(uris))
+	for u := range uris {
+		sorted = append(sorted, u)
+	}
+	slices.Sort(sorted)
 	var missing []any
 	var names []string
-	for u, urn := range uris {
+	for _, u := range sorted {
+		urn := uris[u]
 		n, ok := w.nodes[u]
 		switch {
 		case !ok:

@@ -13,8 +13,8 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/app"
 	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/auth"
-	"github.com/hallmark-platform/hallmark/internal/lab"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
+	"github.com/hallmark-platform/hallmark/internal/lab"
 	"github.com/hallmark-platform/hallmark/locales"
 )
 

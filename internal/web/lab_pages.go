@@ -311,12 +311,18 @@ func (s *Server) labInstitutionExport(w http.ResponseWriter, r *http.Request) {
 		s.labExportRefused(w, r, err)
 		return
 	}
-	v := s.newView(r, "lab.institutions.title", nil)
-	s.sendXLSX(w, r, "institutions", func(w http.ResponseWriter) error {
-		return sheet.Export(w, v.T("lab.institutions.title"), labInstitutionColumns, v.Lang, sheet.Slice(rows, func(in institutionRow) []any {
-			return []any{in.Name, in.USCC, in.CMANumber, in.CMAValidFrom, in.CMAValidTo, in.CNASNumber,
-				v.T("lab.institution.status." + in.Status), len(in.Scope), in.Address, in.Contact}
-		}))
+	exportList(s, w, r, "lab.institutions.title", "institutions", labInstitutionColumns, rows, func(v *view, in institutionRow) []any {
+		return []any{in.Name, in.USCC, in.CMANumber, in.CMAValidFrom, in.CMAValidTo, in.CNASNumber,
+			v.T("lab.institution.status." + in.Status), len(in.Scope), in.Address, in.Contact}
+	})
+}
+
+// exportList sends rows already listed as a spreadsheet titled by
+// titleKey in the reader's language, one row of cells each.
+func exportList[T any](s *Server, w http.ResponseWriter, r *http.Request, titleKey, file string, cols []sheet.Column, rows []T, row func(v *view, x T) []any) {
+	v := s.newView(r, titleKey, nil)
+	s.sendXLSX(w, r, file, func(w http.ResponseWriter) error {
+		return sheet.Export(w, v.T(titleKey), cols, v.Lang, sheet.Slice(rows, func(x T) []any { return row(v, x) }))
 	})
 }
 

@@ -66,11 +66,7 @@ func (s *Server) labLimitList(w http.ResponseWriter, r *http.Request) {
 	} else if q.Get("deleted") == "1" {
 		v.Flash = v.T("lab.limit.deleted")
 	}
-	status := http.StatusOK
-	if f.HasErrors() {
-		status = http.StatusUnprocessableEntity
-	}
-	s.render(w, r, status, "lab_limits", v)
+	s.renderChecked(w, r, "lab_limits", v)
 }
 
 func (s *Server) labLimitExport(w http.ResponseWriter, r *http.Request) {

@@ -507,16 +507,13 @@ func (s *Server) labObjectionExport(w http.ResponseWriter, r *http.Request) {
 		s.labExportRefused(w, r, err)
 		return
 	}
-	v := s.newView(r, "lab.objections.title", nil)
-	s.sendXLSX(w, r, "objections", func(w http.ResponseWriter) error {
-		return sheet.Export(w, v.T("lab.objections.title"), labObjectionColumns, v.Lang, sheet.Slice(rows, func(o objectionRow) []any {
-			sample, ent := "", ""
-			if o.Sample != nil {
-				sample, ent = o.Sample.Number, o.Sample.EnterpriseName
-			}
-			return []any{o.ReportNumber, sample, ent, strings.Join(o.Items, "、"), o.Reason, recallTime(o.FiledAt),
-				o.Deadline, v.T("lab.objection.status." + o.Status), o.Retest}
-		}))
+	exportList(s, w, r, "lab.objections.title", "objections", labObjectionColumns, rows, func(v *view, o objectionRow) []any {
+		sample, ent := "", ""
+		if o.Sample != nil {
+			sample, ent = o.Sample.Number, o.Sample.EnterpriseName
+		}
+		return []any{o.ReportNumber, sample, ent, strings.Join(o.Items, "、"), o.Reason, recallTime(o.FiledAt),
+			o.Deadline, v.T("lab.objection.status." + o.Status), o.Retest}
 	})
 }
 
@@ -645,19 +642,10 @@ func (s *Server) labFlagExport(w http.ResponseWriter, r *http.Request) {
 		s.labExportRefused(w, r, err)
 		return
 	}
-	v := s.newView(r, "lab.flags.title", nil)
 	p := &flagsPage{}
-	i := 0
-	s.sendXLSX(w, r, "supervision-flags", func(w http.ResponseWriter) error {
-		return sheet.Export(w, v.T("lab.flags.title"), labFlagColumns, v.Lang, func() ([]any, bool, error) {
-			if i == len(flags) {
-				return nil, false, nil
-			}
-			fl := flags[i]
-			i++
-			return []any{fl.InstitutionName, v.T("lab.flag.kind." + fl.Kind), fl.SubjectKind, p.Detail(fl),
-				recallTime(fl.CreatedAt), recallTime(fl.ResolvedAt), fl.Resolution}, true, nil
-		})
+	exportList(s, w, r, "lab.flags.title", "supervision-flags", labFlagColumns, flags, func(v *view, fl lab.Flag) []any {
+		return []any{fl.InstitutionName, v.T("lab.flag.kind." + fl.Kind), fl.SubjectKind, p.Detail(fl),
+			recallTime(fl.CreatedAt), recallTime(fl.ResolvedAt), fl.Resolution}
 	})
 }
 

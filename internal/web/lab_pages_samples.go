@@ -77,18 +77,9 @@ func (s *Server) labTaskExport(w http.ResponseWriter, r *http.Request) {
 		s.labExportRefused(w, r, err)
 		return
 	}
-	v := s.newView(r, "lab.tasks.title", nil)
-	i := 0
-	s.sendXLSX(w, r, "sampling-tasks", func(w http.ResponseWriter) error {
-		return sheet.Export(w, v.T("lab.tasks.title"), labTaskColumns, v.Lang, func() ([]any, bool, error) {
-			if i == len(tasks) {
-				return nil, false, nil
-			}
-			t := tasks[i]
-			i++
-			return []any{t.Title, t.Category, v.T("lab.kind." + t.Kind), strings.Join(t.Items, "、"), t.Institution,
-				t.PeriodFrom, t.PeriodTo, len(t.Enterprises), v.T("lab.task.status." + t.Status)}, true, nil
-		})
+	exportList(s, w, r, "lab.tasks.title", "sampling-tasks", labTaskColumns, tasks, func(v *view, t lab.Task) []any {
+		return []any{t.Title, t.Category, v.T("lab.kind." + t.Kind), strings.Join(t.Items, "、"), t.Institution,
+			t.PeriodFrom, t.PeriodTo, len(t.Enterprises), v.T("lab.task.status." + t.Status)}
 	})
 }
 

@@ -65,6 +65,11 @@ func TestDemoLab(t *testing.T) {
 		if !yoghurt || !september {
 			t.Fatalf("nonconforming reports: yoghurt lot %v, quality-month sample %v", yoghurt, september)
 		}
+		// The recalled lot's public page lists the report on it.
+		pub, err := lab.PublicReportsForLot(ctx, db, demo.RecalledLot)
+		if err != nil || len(pub) != 1 || pub[0].Conclusion != lab.Nonconforming || pub[0].Institution == "" {
+			t.Fatalf("public reports on the recalled lot: %+v, %v", pub, err)
+		}
 		officer, err := auth.UserByUsername(ctx, db, "officer-scj")
 		if err != nil {
 			t.Fatal(err)

@@ -118,7 +118,7 @@ func Load(ctx context.Context, db *store.DB, blobDir string, log *slog.Logger, n
 	if err != nil {
 		return err
 	}
-	if err := loadRecall(ctx, db, now, parties.firstShop, report); err != nil {
+	if err := loadRecall(ctx, db, now, parties.yoghurtB, parties.firstShop, report); err != nil {
 		return err
 	}
 	if log != nil {

@@ -226,7 +226,7 @@ func loadLab(ctx context.Context, db *store.DB, blobs *blob.Store, now time.Time
 	}
 	reports, err := d.round(ctx, dairy, today.AddDate(0, 0, -8), []sampled{
 		{enterprise: p.dairy, product: p.yoghurtName, productID: p.yoghurtProduct, category: "发酵乳", lot: p.yoghurtA, quantity: 12, unit: "盒", results: yoghurt("2.4×10⁷")},
-		{enterprise: p.trader, product: p.yoghurtName, category: "发酵乳", lot: RecalledLot, quantity: 12, unit: "盒", results: yoghurt("3.2×10⁵")},
+		{enterprise: p.trader, product: p.yoghurtName, category: "发酵乳", lot: p.yoghurtB, quantity: 12, unit: "盒", results: yoghurt("3.2×10⁵")},
 	})
 	if err != nil {
 		return "", err
@@ -282,6 +282,7 @@ type labParties struct {
 	yoghurtProduct   string
 	yoghurtName      string
 	yoghurtA         string
+	yoghurtB         string // the lot found nonconforming and recalled
 	firstShop        string // the supermarket that has already confirmed the recall
 }
 

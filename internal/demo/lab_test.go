@@ -25,6 +25,10 @@ func TestDemoLab(t *testing.T) {
 		if err := demo.Load(ctx, db, t.TempDir(), nil, now); err != nil {
 			t.Fatal(err)
 		}
+		recalled, err := demo.RecalledLot(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
 		office, err := auth.UserByUsername(ctx, db, "office")
 		if err != nil {
 			t.Fatal(err)
@@ -56,7 +60,7 @@ func TestDemoLab(t *testing.T) {
 				t.Fatal(err)
 			}
 			switch full.Content.Sample.Lot {
-			case demo.RecalledLot:
+			case recalled:
 				yoghurt = true
 			default:
 				september = full.Content.Sample.SampledOn[5:7] == "09"
@@ -66,7 +70,7 @@ func TestDemoLab(t *testing.T) {
 			t.Fatalf("nonconforming reports: yoghurt lot %v, quality-month sample %v", yoghurt, september)
 		}
 		// The recalled lot's public page lists the report on it.
-		pub, err := lab.PublicReportsForLot(ctx, db, demo.RecalledLot)
+		pub, err := lab.PublicReportsForLot(ctx, db, recalled)
 		if err != nil || len(pub) != 1 || pub[0].Conclusion != lab.Nonconforming || pub[0].Institution == "" {
 			t.Fatalf("public reports on the recalled lot: %+v, %v", pub, err)
 		}
@@ -82,7 +86,7 @@ func TestDemoLab(t *testing.T) {
 		for _, p := range props {
 			states[p.EPC] = p.Status
 		}
-		if len(props) != 2 || states[demo.RecalledLot] != recall.ProposalConfirmed {
+		if len(props) != 2 || states[recalled] != recall.ProposalConfirmed {
 			t.Fatalf("proposals %v: want the yoghurt's confirmed (its recall) and the rape's pending", states)
 		}
 		flags, err := lab.Flags(ctx, db, office, lab.FlagFilter{})

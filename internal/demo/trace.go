@@ -29,9 +29,17 @@ type party struct {
 func (p party) uri() string   { return trace.PartyURI(p.uscc, "") }
 func (p party) place() string { return trace.LocationURI(p.uscc) }
 
-// RecalledLot is the yoghurt lot the demo recalls; the testing system's
-// demo round finds it nonconforming.
-var RecalledLot string
+// RecalledLot is the yoghurt lot the demo loaded into db recalls; the
+// testing system's demo round finds it nonconforming. Its code follows the
+// day the demo was loaded, so it is read back from the store.
+func RecalledLot(ctx context.Context, db *store.DB) (string, error) {
+	var lot string
+	err := db.QueryRow(ctx, `SELECT epc FROM recalls ORDER BY opened_at LIMIT 1`).Scan(&lot)
+	if err != nil {
+		return "", fmt.Errorf("the demo's recalled lot: %w", err)
+	}
+	return lot, nil
+}
 
 // chain collects events per recording enterprise.
 type chain struct {
@@ -173,7 +181,6 @@ func loadTrace(ctx context.Context, db *store.DB, now time.Time) (labParties, er
 	}
 	yoghurtA := mustLot("", codes.GTIN14(yoghurtProduct.GTIN), "", "SN"+stamp+"A")
 	yoghurtB := mustLot("", codes.GTIN14(yoghurtProduct.GTIN), "", "SN"+stamp+"B")
-	RecalledLot = yoghurtB
 	c.add(dairy[0], epcisEvent("TransformationEvent", day(37, 10), map[string]any{"bizStep": "creating_class_instance", "disposition": "active",
 		"bizLocation": map[string]any{"id": dairy[0].place()}, "inputQuantityList": toList(dairyIn[:2]),
 		"outputQuantityList": []any{qty(yoghurtA, 1200, "H87")}}))
@@ -200,7 +207,7 @@ func loadTrace(ctx context.Context, db *store.DB, now time.Time) (labParties, er
 		}
 	}
 	return labParties{vegetableSellers: []string{shops[0].id, shops[1].id}, dairy: dairy[0].id, trader: trader[0].id,
-		yoghurtProduct: yoghurtProduct.ID, yoghurtName: yoghurtProduct.Name, yoghurtA: yoghurtA, firstShop: shops[0].id}, nil
+		yoghurtProduct: yoghurtProduct.ID, yoghurtName: yoghurtProduct.Name, yoghurtA: yoghurtA, yoghurtB: yoghurtB, firstShop: shops[0].id}, nil
 }
 
 // yoghurtOf is the dairy's yoghurt in the register, registered now when the
@@ -226,7 +233,7 @@ func yoghurtOf(ctx context.Context, db *store.DB, dairy party) (*registry.Produc
 // the recall proposal the report raised; the first supermarket has taken its
 // stock off the shelves, the others have yet to confirm. The quality month's
 // other proposal waits for the officer.
-func loadRecall(ctx context.Context, db *store.DB, now time.Time, shopID, report string) error {
+func loadRecall(ctx context.Context, db *store.DB, now time.Time, lot, shopID, report string) error {
 	officer, err := auth.UserByUsername(ctx, db, "officer-scj")
 	if err != nil {
 		return fmt.Errorf("demo recall officer: %w", err)
@@ -242,12 +249,12 @@ func loadRecall(ctx context.Context, db *store.DB, now time.Time, shopID, report
 	}
 	var proposal string
 	for _, p := range proposals {
-		if p.EPC == RecalledLot {
+		if p.EPC == lot {
 			proposal = p.ID
 		}
 	}
 	if proposal == "" {
-		return fmt.Errorf("demo recall: no proposal for %s from report %s among %+v", RecalledLot, report, proposals)
+		return fmt.Errorf("demo recall: no proposal for %s from report %s among %+v", lot, report, proposals)
 	}
 	r, err := recall.ConfirmProposal(at(opened), db, officer, proposal, 2,
 		fmt.Sprintf("检验报告 %s：该批次发酵乳乳酸菌数不符合 GB 19302-2010，责令召回。", report))
@@ -264,7 +271,7 @@ func loadRecall(ctx context.Context, db *store.DB, now time.Time, shopID, report
 		}
 		qty := 600.0
 		_, err := recall.Confirm(at(opened.Add(20*time.Hour)), db, officer, r.ID, recall.ConfirmInput{
-			HolderID: h.ID, Lot: RecalledLot, Action: recall.ActionRemoved, Quantity: &qty, UOM: "H87",
+			HolderID: h.ID, Lot: lot, Action: recall.ActionRemoved, Quantity: &qty, UOM: "H87",
 			Note: "已全部下架封存，等待退回。", Complete: true})
 		if err != nil {
 			return fmt.Errorf("demo recall confirmation: %w", err)

@@ -22,11 +22,15 @@ func TestDemoSupplyChains(t *testing.T) {
 		if err := demo.Load(ctx, db, t.TempDir(), nil, time.Now()); err != nil {
 			t.Fatal(err)
 		}
-		ids, err := genealogy.NodeIDs(ctx, db, []string{demo.RecalledLot})
-		if err != nil || ids[demo.RecalledLot] == 0 {
-			t.Fatalf("recalled lot %s not in the store: %v", demo.RecalledLot, err)
+		recalled, err := demo.RecalledLot(ctx, db)
+		if err != nil {
+			t.Fatal(err)
 		}
-		fwd, err := genealogy.Forward(ctx, db, []int64{ids[demo.RecalledLot]}, genealogy.Options{})
+		ids, err := genealogy.NodeIDs(ctx, db, []string{recalled})
+		if err != nil || ids[recalled] == 0 {
+			t.Fatalf("recalled lot %s not in the store: %v", recalled, err)
+		}
+		fwd, err := genealogy.Forward(ctx, db, []int64{ids[recalled]}, genealogy.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -36,11 +40,11 @@ func TestDemoSupplyChains(t *testing.T) {
 		if len(holders) != 4 {
 			t.Fatalf("forward trace reaches %d enterprises, want the trader, two shops and a restaurant: %v", len(holders), holders)
 		}
-		st, err := recall.StateOfLot(ctx, db, demo.RecalledLot)
+		st, err := recall.StateOfLot(ctx, db, recalled)
 		if err != nil || st == nil || st.Level != 2 {
 			t.Fatalf("the demo's recalled lot has no open level-2 recall: %+v, %v", st, err)
 		}
-		back, err := genealogy.Backward(ctx, db, []int64{ids[demo.RecalledLot]}, genealogy.Options{})
+		back, err := genealogy.Backward(ctx, db, []int64{ids[recalled]}, genealogy.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
@@ -19,9 +20,13 @@ func TestRecalledLotIsTracedAndShownToThePublic(t *testing.T) {
 	t.Parallel()
 	inst := startHallmark(t)
 	base := inst.URL
+	recalled, err := demo.RecalledLot(context.Background(), inst.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// The public page of the lot, as its printed QR code leads to it.
-	lotPath := strings.TrimPrefix(demo.RecalledLot, "https://id.gs1.org")
+	lotPath := strings.TrimPrefix(recalled, "https://id.gs1.org")
 	public := startBrowser(t, "zh-CN")
 	if resp := navigate(t, public, base+lotPath); resp.Status != 200 {
 		t.Fatalf("public lot page: status %d", resp.Status)
@@ -44,14 +49,14 @@ func TestRecalledLotIsTracedAndShownToThePublic(t *testing.T) {
 	signIn(t, tab, base, "officer-scj")
 	navigate(t, tab, base+"/trace")
 	load(t, tab, "trace the recalled lot forward",
-		chromedp.SendKeys(chromedp.CSS(`input[name=epc]`), demo.RecalledLot),
+		chromedp.SendKeys(chromedp.CSS(`input[name=epc]`), recalled),
 		chromedp.Click(chromedp.CSS(`form[data-testid="trace-form"] button[type=submit]`)))
 	do(t, tab, "wait for the graph", chromedp.WaitVisible(chromedp.CSS(`[data-testid="trace-result"] .chart svg`)))
 	parties := eval[int](t, tab, `[...document.querySelectorAll('[data-testid="trace-nodes"] tbody tr')].filter(r => r.textContent.includes('/party/')).length`)
 	if parties < 4 {
 		t.Fatalf("the forward trace lists %d parties, want the trader, two supermarkets and the restaurant", parties)
 	}
-	if href := eval[string](t, tab, `document.querySelector('[data-testid="trace-export"]').getAttribute('href')`); !strings.Contains(href, url.QueryEscape(demo.RecalledLot)) {
+	if href := eval[string](t, tab, `document.querySelector('[data-testid="trace-export"]').getAttribute('href')`); !strings.Contains(href, url.QueryEscape(recalled)) {
 		t.Fatalf("the export link does not carry the lot: %q", href)
 	}
 

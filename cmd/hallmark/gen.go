@@ -31,7 +31,12 @@ func cmdGen(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return errUsage
 	}
 	ctx = audit.WithActor(ctx, audit.Actor{ID: "gen", Name: "hallmark gen"})
-	d, err := app.Open(ctx, *db)
+	open := app.Open
+	if *lots > 0 {
+		// A supply network is millions of events for a benchmark database.
+		open = app.OpenBulk
+	}
+	d, err := open(ctx, *db)
 	if err != nil {
 		return err
 	}
@@ -88,7 +93,7 @@ func genTrace(ctx context.Context, d *store.DB, out io.Writer, lots int, seed in
 	start := time.Now()
 	docs := 0
 	events, err := genealogy.LoadNetwork(ctx, d, genealogy.NetworkSpec{Lots: lots, Seed: seed}, func(events int) {
-		if docs++; docs%1000 == 0 {
+		if docs++; docs%100 == 0 {
 			fmt.Fprintf(out, "%d events captured (%.0f/s)\n", events, float64(events)/time.Since(start).Seconds())
 		}
 	})

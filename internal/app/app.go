@@ -50,7 +50,16 @@ type Instance struct {
 // built-in divisions (Inner Mongolia, Alxa and its banners) are there, so a
 // fresh database can take its first accounts without a demo.
 func Open(ctx context.Context, dsn string) (*store.DB, error) {
-	db, err := store.Open(ctx, dsn)
+	return prepare(ctx, dsn, store.Open)
+}
+
+// OpenBulk is Open for loading generated data (see store.OpenBulk).
+func OpenBulk(ctx context.Context, dsn string) (*store.DB, error) {
+	return prepare(ctx, dsn, store.OpenBulk)
+}
+
+func prepare(ctx context.Context, dsn string, open func(context.Context, string) (*store.DB, error)) (*store.DB, error) {
+	db, err := open(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}

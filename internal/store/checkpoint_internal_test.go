@@ -54,3 +54,58 @@ func TestWALStaysBoundedUnderAWriterThatNeverPauses(t *testing.T) {
 	}
 	t.Logf("WAL %d MB after %d MB written", st.Size()>>20, written>>20)
 }
+
+// A bulk load keeps its indexes in a large cache and does not wait for the
+// disk at each commit; what it wrote is there when the database is opened
+// the ordinary way, still in WAL mode and durable again.
+func TestBulkOpenTradesDurabilityForSpeedOnlyWhileLoading(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bulk.db")
+	pragma := func(db *DB, name string) int64 {
+		t.Helper()
+		var v int64
+		if err := db.write.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	bulk, err := OpenBulk(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pragma(bulk, "cache_size"); got != -bulkCacheKiB {
+		t.Errorf("bulk writer's cache_size = %d, want %d", got, -bulkCacheKiB)
+	}
+	if got := pragma(bulk, "synchronous"); got != 0 {
+		t.Errorf("bulk writer's synchronous = %d, want 0 (off)", got)
+	}
+	if _, err := bulk.Exec(ctx, `CREATE TABLE t (id INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := bulk.Tx(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO t (id) VALUES (1), (2), (3)`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := bulk.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := pragma(db, "synchronous"); got != 1 {
+		t.Errorf("reopened writer's synchronous = %d, want 1 (normal)", got)
+	}
+	var mode string
+	var n int
+	if err := db.write.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal mode after a bulk load: %q, %v", mode, err)
+	}
+	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM t`).Scan(&n); err != nil || n != 3 {
+		t.Errorf("rows after a bulk load: %d, %v", n, err)
+	}
+}

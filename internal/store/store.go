@@ -53,8 +53,39 @@ func IsPostgres(dsn string) bool {
 // Open opens the database named by dsn: a postgres:// URL selects PostgreSQL,
 // anything else is a SQLite file path. It does not migrate.
 func Open(ctx context.Context, dsn string) (*DB, error) {
+	return open(ctx, dsn, false)
+}
+
+// OpenBulk opens the database for loading generated data in bulk. On
+// SQLite the writer keeps a page cache of bulkCacheKiB and commits without
+// waiting for the disk: at millions of events the indexes no longer fit a
+// server's cache, and every commit would otherwise rewrite and flush pages
+// scattered over gigabytes. A power cut during such a load may leave the
+// file unusable, which is why only hallmark gen opens a database this way.
+// On PostgreSQL commits do not wait for the WAL to reach the disk
+// (synchronous_commit off: a crash loses the last commits, never the
+// database).
+func OpenBulk(ctx context.Context, dsn string) (*DB, error) {
+	return open(ctx, dsn, true)
+}
+
+// bulkCacheKiB is the writer's page cache for bulk loads (4 GiB).
+const bulkCacheKiB = 4 << 20
+
+func open(ctx context.Context, dsn string, bulk bool) (*DB, error) {
 	if IsPostgres(dsn) {
-		pool, err := sql.Open("pgx", dsn)
+		connect := dsn
+		if bulk {
+			u, err := url.Parse(dsn)
+			if err != nil {
+				return nil, fmt.Errorf("PostgreSQL DSN: %w", err)
+			}
+			q := u.Query()
+			q.Set("synchronous_commit", "off")
+			u.RawQuery = q.Encode()
+			connect = u.String()
+		}
+		pool, err := sql.Open("pgx", connect)
 		if err != nil {
 			return nil, err
 		}
@@ -71,7 +102,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if dsn == "" {
 		return nil, errors.New("no database given")
 	}
-	write, err := sql.Open("sqlite", sqliteDSN(dsn, true))
+	writerDSN := sqliteDSN(dsn, true)
+	if bulk {
+		writerDSN += "&_pragma=" + url.QueryEscape(fmt.Sprintf("cache_size(-%d)", bulkCacheKiB)) +
+			"&_pragma=" + url.QueryEscape("synchronous(OFF)")
+	}
+	write, err := sql.Open("sqlite", writerDSN)
 	if err != nil {
 		return nil, err
 	}

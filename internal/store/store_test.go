@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -117,4 +118,28 @@ func columns(t *testing.T, db *store.DB) map[string]string {
 		out[table] = strings.Join(cols, ",")
 	}
 	return out
+}
+
+// A bulk load on PostgreSQL commits without waiting for the disk; the
+// ordinary pool still waits.
+func TestBulkOpenOnPostgres(t *testing.T) {
+	if os.Getenv(storetest.PostgresEnv) == "" {
+		t.Skip("HALLMARK_TEST_POSTGRES not set")
+	}
+	ctx := context.Background()
+	dsn := storetest.PostgresDSN(t)
+	for _, c := range []struct {
+		open func(context.Context, string) (*store.DB, error)
+		want string
+	}{{store.OpenBulk, "off"}, {store.Open, "on"}} {
+		db, err := c.open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		if err := db.QueryRow(ctx, `SHOW synchronous_commit`).Scan(&got); err != nil || got != c.want {
+			t.Errorf("synchronous_commit = %q (%v), want %q", got, err, c.want)
+		}
+		db.Close()
+	}
 }

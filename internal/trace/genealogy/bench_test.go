@@ -106,7 +106,7 @@ func loadBench(b *testing.B, dialect store.Dialect) *benchData {
 	ctx := context.Background()
 	var db *store.DB
 	var complete func() bool
-	var markComplete func()
+	var markComplete, build func()
 	var size func() string
 	name := fmt.Sprintf("genealogy_bench_%d_%d", lots, benchSeed)
 	switch dialect {
@@ -150,7 +150,19 @@ func loadBench(b *testing.B, dialect store.Dialect) *benchData {
 			return fmt.Sprintf("%.0f MB", float64(total)/1e6)
 		}
 	case store.Postgres:
-		db = benchPostgres(b, name)
+		dsn := benchPostgres(b, name)
+		var err error
+		if db, err = store.Open(ctx, dsn); err != nil {
+			b.Fatal(err)
+		}
+		build = func() {
+			bulk, err := store.OpenBulk(ctx, dsn)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer bulk.Close()
+			buildBench(b, bulk, lots)
+		}
 		complete = func() bool {
 			var c sql.NullString
 			_ = db.QueryRow(ctx, `SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = ?`, name).Scan(&c)
@@ -169,7 +181,7 @@ func loadBench(b *testing.B, dialect store.Dialect) *benchData {
 		}
 	}
 	if !complete() {
-		buildBench(b, db, lots)
+		build()
 		markComplete()
 	}
 	b.Logf("%s: %d lots, %s", dialect, lots, size())
@@ -178,9 +190,9 @@ func loadBench(b *testing.B, dialect store.Dialect) *benchData {
 	return d
 }
 
-// benchPostgres opens (creating when needed) the benchmark's own schema on
-// the test server; it is kept between runs.
-func benchPostgres(b *testing.B, schema string) *store.DB {
+// benchPostgres creates when needed the benchmark's own schema on the test
+// server (it is kept between runs) and returns the DSN that selects it.
+func benchPostgres(b *testing.B, schema string) string {
 	ctx := context.Background()
 	base := os.Getenv(storetest.PostgresEnv)
 	admin, err := store.Open(ctx, base)
@@ -195,11 +207,7 @@ func benchPostgres(b *testing.B, schema string) *store.DB {
 	if strings.Contains(base, "?") {
 		sep = "&"
 	}
-	db, err := store.Open(ctx, base+sep+"search_path="+schema)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return db
+	return base + sep + "search_path=" + schema
 }
 
 // sampleNodes draws benchSamples nodes whose URI contains part, the same

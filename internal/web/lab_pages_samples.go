@@ -270,8 +270,31 @@ func (s *Server) labSampleExport(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-var labSampleFields = []string{"task_id", "enterprise_id", "product_name", "category", "lot", "quantity", "unit",
+var labSampleFields = []string{"task_id", "enterprise_id", "product_id", "product_name", "category", "lot", "quantity", "unit",
 	"sampled_on", "sampler1", "sampler2", "photos"}
+
+// sampleProducts are the registered products a sample may name: those of
+// the task's target enterprises, or of the enterprise already chosen when
+// the task names none (a banner has too many to list).
+func (s *Server) sampleProducts(r *http.Request, t *lab.Task, chosen string) ([]registry.Product, error) {
+	ctx := r.Context()
+	owners := t.Enterprises
+	if len(owners) == 0 && chosen != "" {
+		owners = []string{chosen}
+	}
+	var out []registry.Product
+	for _, eid := range owners {
+		ps, _, err := registry.ListProducts(ctx, s.db, userFrom(ctx), registry.ProductFilter{EnterpriseID: eid, Limit: 100})
+		if errors.Is(err, fielderr.ErrForbidden) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ps...)
+	}
+	return out, nil
+}
 
 // renderSampleForm shows the sampling form of a task, or the choice of a
 // task when none is chosen yet.
@@ -307,6 +330,12 @@ func (s *Server) renderSampleForm(w http.ResponseWriter, r *http.Request, status
 				return
 			}
 			data["Enterprises"] = targets
+			products, err := s.sampleProducts(r, t, f.Values["enterprise_id"])
+			if err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+			data["Products"] = products
 		case errors.Is(err, fielderr.ErrNotFound), errors.Is(err, fielderr.ErrForbidden):
 			if f.Errors["task_id"] == "" {
 				f.Errors["task_id"] = s.t(r, "rule.lab.task_unknown")
@@ -377,7 +406,7 @@ func (s *Server) labSampleCreate(w http.ResponseWriter, r *http.Request) {
 	// again with its files.
 	f.Values["photos"] = strings.Join(photos, ",")
 	in := lab.SampleInput{TaskID: f.Values["task_id"], EnterpriseID: f.Values["enterprise_id"],
-		ProductName: f.Values["product_name"], Category: f.Values["category"], Lot: f.Values["lot"],
+		ProductID: f.Values["product_id"], ProductName: f.Values["product_name"], Category: f.Values["category"], Lot: f.Values["lot"],
 		Unit: f.Values["unit"], SampledOn: f.Values["sampled_on"], SealPhotos: photos}
 	for _, k := range []string{"sampler1", "sampler2"} {
 		if f.Values[k] != "" {

@@ -23,6 +23,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/codes"
 	"github.com/hallmark-platform/hallmark/internal/lab"
+	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/store/storetest"
 	"github.com/hallmark-platform/hallmark/internal/web"
@@ -933,4 +934,61 @@ func TestLabPagesLotLinksToTraceForOfficials(t *testing.T) {
 	if st, _ := l.get(l.otherEnt, path+"/photos/"+hash[1]); st != http.StatusNotFound {
 		t.Errorf("another enterprise's seal photo: %d", st)
 	}
+}
+
+// The sampling form offers the target enterprises' registered products; one
+// chosen names the sample when no name is typed, and another enterprise's
+// product is refused beside the picker.
+func TestLabSampleFormPicksARegisteredProduct(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		l := newLPSite(t, db)
+		w := l.world()
+		ctx := audit.WithActor(context.Background(), audit.Actor{ID: "test", Name: "test"})
+		mine, err := registry.CreateProduct(ctx, db, l.users[auth.RoleOfficer], registry.ProductInput{
+			EnterpriseID: l.entID, Name: "骆驼奶粉（全脂）", GTIN: codes.GTIN13FromSerial("6970", 4242), Category: "乳制品"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var other string
+		if err := db.QueryRow(ctx, `SELECT id FROM enterprises WHERE name = '沙漠食品'`).Scan(&other); err != nil {
+			t.Fatal(err)
+		}
+		theirs, err := registry.CreateProduct(ctx, db, l.users[auth.RoleOfficer], registry.ProductInput{
+			EnterpriseID: other, Name: "沙漠酸奶", Category: "乳制品"})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		_, page := l.get(l.officer, "/lab/samples/new?task="+w.task)
+		picker := page[strings.Index(page, `data-testid="product-picker"`):]
+		picker = picker[:strings.Index(picker, "</select>")]
+		if !strings.Contains(picker, `value="`+mine.ID+`"`) || !strings.Contains(picker, "骆驼奶粉（全脂）") || strings.Contains(picker, theirs.ID) {
+			t.Fatalf("the picker does not offer exactly the target's products:\n%s", picker)
+		}
+
+		sample := func(product, lot string) (int, string, string) {
+			return l.postFiles(l.officer, "/lab/samples", []string{"task_id", w.task, "enterprise_id", l.entID,
+				"product_id", product, "product_name", "", "lot", lot, "quantity", "6", "unit", "袋", "sampled_on", "2026-03-02",
+				"sampler1", "张三", "sampler2", "李四"}, map[string]map[string][]byte{"files": {"seal.png": lpSeal}})
+		}
+		before := l.count(`SELECT COUNT(*) FROM lab_samples`)
+		st, body, _ := sample(theirs.ID, "20260301C")
+		if st != http.StatusUnprocessableEntity || !lpBeside(body, "product_id", lpMsg("rule.lab.product_unknown")) {
+			t.Errorf("another enterprise's product: %d\n%s", st, body)
+		}
+		if n := l.count(`SELECT COUNT(*) FROM lab_samples`); n != before {
+			t.Errorf("samples %d → %d after a refusal", before, n)
+		}
+		st, body, loc := sample(mine.ID, "20260301D")
+		if st != http.StatusSeeOther {
+			t.Fatalf("sample of a registered product: %d\n%s", st, body)
+		}
+		id := strings.TrimPrefix(strings.Split(loc, "?")[0], "/lab/samples/")
+		var name, product string
+		if err := db.QueryRow(ctx, `SELECT product_name, product_id FROM lab_samples WHERE id = ?`, id).Scan(&name, &product); err != nil ||
+			name != "骆驼奶粉（全脂）" || product != mine.ID {
+			t.Errorf("the sample names %q (%s), %v; want the registered product", name, product, err)
+		}
+	})
 }

@@ -80,6 +80,10 @@ const (
 	// PermLabTest: enter results, draft, approve, revise and revoke reports
 	// (an institution, for what is assigned to it).
 	PermLabTest Permission = "lab.test"
+	// PermLabReportState: revoke an issued report and record when it reached
+	// the enterprise (the issuing institution, and officers of the region
+	// who supervise it).
+	PermLabReportState Permission = "lab.report.state"
 	// PermLabObject: object to a report within the statutory window (an
 	// enterprise, to reports on its own samples).
 	PermLabObject Permission = "lab.object"
@@ -106,6 +110,7 @@ var grants = map[Permission][]Role{
 	PermLabManage:       {RoleOfficer},
 	PermLabSample:       {RoleOfficer, RoleInspector, RoleInstitution},
 	PermLabTest:         {RoleInstitution},
+	PermLabReportState:  {RoleOfficer, RoleInstitution},
 	PermLabObject:       {RoleEnterprise},
 }
 

@@ -52,8 +52,8 @@ func (s *Server) registerLabAPIRoutes() {
 	s.handle("GET /api/v1/reports/{number}", read, s.apiReportGet)
 	s.handle("POST /api/v1/reports/{number}/approve", test, s.apiReportApprove)
 	s.handle("POST /api/v1/reports/{number}/revisions", test, s.apiReportRevise)
-	s.handle("POST /api/v1/reports/{number}/revoke", test, s.apiReportRevoke)
-	s.handle("POST /api/v1/reports/{number}/delivery", test, s.apiReportDelivery)
+	s.handle("POST /api/v1/reports/{number}/revoke", auth.PermLabReportState, s.apiReportRevoke)
+	s.handle("POST /api/v1/reports/{number}/delivery", auth.PermLabReportState, s.apiReportDelivery)
 	s.handle("POST /api/v1/reports/{number}/objections", object, s.apiReportObject)
 
 	s.handle("GET /api/v1/objections", read, s.apiObjectionList)

@@ -72,8 +72,8 @@ func (s *Server) registerLabPageRoutes() {
 	s.handle("GET /lab/reports/{number}/print", read, s.labReportPrint)
 	s.handle("POST /lab/reports/{number}/approve", test, s.labReportApprove)
 	s.handle("POST /lab/reports/{number}/revise", test, s.labReportRevise)
-	s.handle("POST /lab/reports/{number}/revoke", test, s.labReportRevoke)
-	s.handle("POST /lab/reports/{number}/delivery", test, s.labReportDelivery)
+	s.handle("POST /lab/reports/{number}/revoke", auth.PermLabReportState, s.labReportRevoke)
+	s.handle("POST /lab/reports/{number}/delivery", auth.PermLabReportState, s.labReportDelivery)
 	s.handle("POST /lab/reports/{number}/objection", object, s.labReportObject)
 
 	s.handle("GET /lab/objections", read, s.labObjectionList)

@@ -128,11 +128,14 @@ func (s *Server) labReportExport(w http.ResponseWriter, r *http.Request) {
 
 // reportPage is a report's page with the form that was sent.
 type reportPage struct {
-	R         *lab.Report
-	Versions  []lab.Report
-	Names     map[string]string
-	Sample    *lab.Sample
-	CanTest   bool
+	R        *lab.Report
+	Versions []lab.Report
+	Names    map[string]string
+	Sample   *lab.Sample
+	CanTest  bool
+	// CanState: may revoke the report and record its delivery (its
+	// institution, or an official who supervises it).
+	CanState  bool
 	CanObject bool
 	// Nonconforming lists the items an objection may dispute.
 	Nonconforming []string
@@ -188,6 +191,7 @@ func (s *Server) reportPageFor(r *http.Request, key string, f *form) (*reportPag
 	shown := rep.View(u)
 	p := &reportPage{R: &shown, CanTest: u.Can(auth.PermLabTest) && u.InstitutionID == rep.InstitutionID,
 		CanObject: u.Can(auth.PermLabObject) && u.EnterpriseID != "" && u.EnterpriseID == rep.EnterpriseID,
+		CanState:  u.Can(auth.PermLabReportState) && (u.InstitutionID == "" || u.InstitutionID == rep.InstitutionID),
 		Lang:      langFrom(ctx), formKey: key, form: f}
 	if shown.VerificationCode != "" {
 		p.VerifyURL = s.verifyURL(r, &shown)

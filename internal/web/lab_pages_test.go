@@ -890,13 +890,38 @@ func TestLabPagesRevisionAndRevocation(t *testing.T) {
 			t.Error("the revision's conclusion is not the corrected one")
 		}
 
+		// The officer who supervises the report may record its delivery and
+		// revoke it, not revise it; the enterprise may do neither.
+		if !strings.Contains(page, `data-testid="revoke-form"`) || !strings.Contains(page, `data-testid="delivery-form"`) ||
+			strings.Contains(page, `data-testid="revise-form"`) {
+			t.Error("the officer's report page: want the revocation and delivery forms, not the revision")
+		}
+		if st, _, _ = l.post(l.officer, base+"/revise", "reason", "改一下"); st != http.StatusForbidden {
+			t.Errorf("an officer revising a report: %d, want 403", st)
+		}
+		if _, page = l.get(l.ent, base); strings.Contains(page, `data-testid="revoke-form"`) {
+			t.Error("the enterprise is offered the revocation")
+		}
+		if st, _, _ = l.post(l.ent, base+"/revoke", "reason", "不服"); st != http.StatusForbidden {
+			t.Errorf("an enterprise revoking its report: %d, want 403", st)
+		}
+		today := l.clock().In(workday.Shanghai).Format(time.DateOnly)
+		if st, body, _ = l.post(l.officer, base+"/delivery", "delivered_on", today); st != http.StatusSeeOther {
+			t.Fatalf("the officer records the delivery: %d %s", st, body)
+		}
+		var delivered int64
+		day, _ := workday.ParseDate(today)
+		if err := db.QueryRow(context.Background(), `SELECT delivered_at FROM lab_reports WHERE number = ? AND status = 'issued'`, number).Scan(&delivered); err != nil || delivered != day.UnixMilli() {
+			t.Errorf("delivery recorded at %d, %v; want %s", delivered, err, today)
+		}
+
 		// Revoked with a reason.
 		if st, body, _ = l.post(l.labA1, base+"/revoke", "reason", ""); st != http.StatusUnprocessableEntity ||
 			!lpBeside(body[strings.Index(body, `data-testid="revoke-form"`):], "reason", lpMsg("rule.required")) {
 			t.Errorf("revocation without a reason: %d", st)
 		}
-		if st, _, _ = l.post(l.labA1, base+"/revoke", "reason", "样品信息有误"); st != http.StatusSeeOther {
-			t.Fatalf("revoke: %d", st)
+		if st, _, _ = l.post(l.officer, base+"/revoke", "reason", "样品信息有误"); st != http.StatusSeeOther {
+			t.Fatalf("the officer revokes: %d", st)
 		}
 		if _, page = l.get(l.ent, base); !strings.Contains(page, `data-status="revoked"`) || !strings.Contains(page, "样品信息有误") {
 			t.Error("the enterprise does not see the revocation and its reason")

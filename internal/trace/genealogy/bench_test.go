@@ -33,6 +33,12 @@ import (
 //
 //	HALLMARK_BENCH_LOTS=100000 HALLMARK_BENCH_DIR=/var/tmp go test ./internal/trace/genealogy \
 //	  -run '^$' -bench 'Forward|Backward' -benchtime 1000x -timeout 6h
+//
+// The same database can be built beforehand, with progress shown, by
+// hallmark gen: --db $HALLMARK_BENCH_DIR/genealogy_bench_<lots>_42.db
+// --trace-lots <lots> --seed 42, then a file of that name plus ".complete"
+// beside it (on PostgreSQL: the schema genealogy_bench_<lots>_42 in the
+// DSN's search_path, ANALYZE, and COMMENT ON SCHEMA … IS 'complete').
 const (
 	benchSeed    = 42
 	benchSamples = 1000 // start nodes drawn for the walks

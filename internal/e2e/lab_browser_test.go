@@ -6,6 +6,10 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/hallmark-platform/hallmark/internal/audit"
+	"github.com/hallmark-platform/hallmark/internal/auth"
+	"github.com/hallmark-platform/hallmark/internal/lab"
 )
 
 // TestNonconformingReportIsIssuedVerifiedAndObjectedToLate is the testing
@@ -118,5 +122,48 @@ func TestNonconformingReportIsIssuedVerifiedAndObjectedToLate(t *testing.T) {
 	var n int
 	if err := inst.DB.QueryRow(ctx, `SELECT COUNT(*) FROM lab_objections`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d objections kept after a late one (%v)", n, err)
+	}
+}
+
+// TestSampleFormListsTheChosenEnterprisesProducts: on a sampling task for
+// the whole banner, choosing the enterprise sampled brings up its
+// registered products without leaving the form.
+func TestSampleFormListsTheChosenEnterprisesProducts(t *testing.T) {
+	needBrowser(t)
+	t.Parallel()
+	inst := startHallmark(t)
+	ctx := audit.WithActor(context.Background(), audit.Actor{ID: "test", Name: "test"})
+	officer, err := auth.UserByUsername(ctx, inst.DB, "officer-scj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var centre, dairy, yoghurt string
+	if err := inst.DB.QueryRow(ctx, `SELECT institution_id FROM lab_tasks ORDER BY created_at LIMIT 1`).Scan(&centre); err != nil {
+		t.Fatal(err)
+	}
+	if err := inst.DB.QueryRow(ctx, `SELECT enterprise_id, name FROM products WHERE name LIKE '%酸奶%' ORDER BY created_at LIMIT 1`).Scan(&dairy, &yoghurt); err != nil {
+		t.Fatal(err)
+	}
+	task, err := lab.CreateSamplingTask(ctx, inst.DB, officer, lab.TaskInput{Title: "全旗乳制品抽检", Category: "发酵乳", Kind: "food",
+		Items: []string{"蛋白质"}, InstitutionID: centre, PeriodFrom: "2026-01-01", PeriodTo: "2027-12-31"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	b := startBrowser(t, "zh-CN")
+	signIn(t, b, inst.URL, "officer-scj")
+	navigate(t, b, inst.URL+"/lab/samples/new?task="+task.ID)
+	if n := eval[int](t, b, `document.querySelectorAll('[data-testid="product-picker"]').length`); n != 0 {
+		t.Fatal("a product picker before any enterprise is chosen")
+	}
+	do(t, b, "choose the dairy", chromedp.SetValue(chromedp.CSS(`select[name=enterprise_id]`), dairy))
+	eval[bool](t, b, `document.querySelector('select[name=enterprise_id]').dispatchEvent(new Event('change', {bubbles: true}))`)
+	do(t, b, "wait for its products", chromedp.WaitVisible(chromedp.CSS(`[data-testid="product-picker"]`)))
+	options := eval[string](t, b, `document.querySelector('[data-testid="product-picker"]').textContent`)
+	if !strings.Contains(options, yoghurt) {
+		t.Fatalf("the picker does not offer the dairy's %s: %q", yoghurt, options)
+	}
+	if got := eval[string](t, b, `document.querySelector('select[name=enterprise_id]').value`); got != dairy {
+		t.Fatalf("the enterprise chosen was lost: %q", got)
 	}
 }

@@ -359,7 +359,15 @@ func (s *Server) renderSampleForm(w http.ResponseWriter, r *http.Request, status
 
 func (s *Server) labSampleNew(w http.ResponseWriter, r *http.Request) {
 	f := newForm()
-	f.Values["task_id"] = r.URL.Query().Get("task")
+	q := r.URL.Query()
+	// task chooses the task; task_id and enterprise_id come from the form
+	// itself when an enterprise is chosen, to list that enterprise's
+	// products.
+	f.Values["task_id"] = q.Get("task")
+	if f.Values["task_id"] == "" {
+		f.Values["task_id"] = q.Get("task_id")
+	}
+	f.Values["enterprise_id"] = q.Get("enterprise_id")
 	f.Values["sampled_on"] = s.labToday()
 	s.renderSampleForm(w, r, http.StatusOK, f)
 }

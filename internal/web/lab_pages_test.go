@@ -992,20 +992,37 @@ func TestLabSampleFormPicksARegisteredProduct(t *testing.T) {
 			t.Fatalf("the picker does not offer exactly the target's products:\n%s", picker)
 		}
 
+		// A task for the whole banner lists no products until an enterprise
+		// is chosen; choosing one asks the form again for its products.
+		st, body, loc := l.post(l.officer, "/lab/tasks", "title", "2026年乳制品全旗抽检", "category", "乳制品", "kind", "food",
+			"items", "铅", "institution_id", w.inst, "period_from", "2026-01-01", "period_to", "2026-12-31")
+		if st != http.StatusSeeOther {
+			t.Fatalf("task for the banner: %d %s", st, body)
+		}
+		banner := strings.TrimPrefix(strings.Split(loc, "?")[0], "/lab/tasks/")
+		if _, page = l.get(l.officer, "/lab/samples/new?task="+banner); strings.Contains(page, `data-testid="product-picker"`) ||
+			!strings.Contains(page, `hx-get="/lab/samples/new"`) {
+			t.Error("a task for the whole banner: want no picker yet, and the enterprise choice asking for one")
+		}
+		_, page = l.get(l.officer, "/lab/samples/new?task_id="+banner+"&enterprise_id="+other)
+		if i := strings.Index(page, `data-testid="product-picker"`); i < 0 || !strings.Contains(page[i:], "沙漠酸奶") || strings.Contains(page[i:], mine.ID) {
+			t.Errorf("the chosen enterprise's products are not offered alone:\n%s", page)
+		}
+
 		sample := func(product, lot string) (int, string, string) {
 			return l.postFiles(l.officer, "/lab/samples", []string{"task_id", w.task, "enterprise_id", l.entID,
 				"product_id", product, "product_name", "", "lot", lot, "quantity", "6", "unit", "袋", "sampled_on", "2026-03-02",
 				"sampler1", "张三", "sampler2", "李四"}, map[string]map[string][]byte{"files": {"seal.png": lpSeal}})
 		}
 		before := l.count(`SELECT COUNT(*) FROM lab_samples`)
-		st, body, _ := sample(theirs.ID, "20260301C")
+		st, body, _ = sample(theirs.ID, "20260301C")
 		if st != http.StatusUnprocessableEntity || !lpBeside(body, "product_id", lpMsg("rule.lab.product_unknown")) {
 			t.Errorf("another enterprise's product: %d\n%s", st, body)
 		}
 		if n := l.count(`SELECT COUNT(*) FROM lab_samples`); n != before {
 			t.Errorf("samples %d → %d after a refusal", before, n)
 		}
-		st, body, loc := sample(mine.ID, "20260301D")
+		st, body, loc = sample(mine.ID, "20260301D")
 		if st != http.StatusSeeOther {
 			t.Fatalf("sample of a registered product: %d\n%s", st, body)
 		}

@@ -55,7 +55,7 @@ func CreateToken(ctx context.Context, db *store.DB, userID, name string) (string
 	case name == "":
 		return "", Token{}, fielderr.New("name", "rule.required")
 	case utf8.RuneCountInString(name) > TokenNameMax:
-		return "", Token{}, fielderr.New("name", "rule.maxlen", "max", TokenNameMax)
+		return "", Token{}, fielderr.New("name", "rule.max_length", "max", TokenNameMax)
 	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {

@@ -30,7 +30,7 @@ func TestTokenLifecycle(t *testing.T) {
 		_, _, err := auth.CreateToken(ctx, db, u.ID, "  ")
 		wantRule(t, err, "name", "rule.required")
 		_, _, err = auth.CreateToken(ctx, db, u.ID, strings.Repeat("名", 65))
-		wantRule(t, err, "name", "rule.maxlen")
+		wantRule(t, err, "name", "rule.max_length")
 		if _, _, err := auth.CreateToken(ctx, db, "missing", "x"); !errors.Is(err, fielderr.ErrNotFound) {
 			t.Fatalf("token for a missing user: %v", err)
 		}

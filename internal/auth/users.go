@@ -204,7 +204,7 @@ func CreateUser(ctx context.Context, db *store.DB, nu NewUser) (*User, error) {
 		errs.Add("username", "rule.username.format", "min", UsernameMin, "max", UsernameMax)
 	}
 	if utf8.RuneCountInString(nu.Name) > NameMax {
-		errs.Add("name", "rule.maxlen", "max", NameMax)
+		errs.Add("name", "rule.max_length", "max", NameMax)
 	}
 	checkPassword(&errs, "password", nu.Password, nu.Username)
 	if !validLang(nu.Lang) {
@@ -335,7 +335,7 @@ func UpdateUser(ctx context.Context, db *store.DB, userID string, up UserUpdate)
 	up.Name = strings.TrimSpace(up.Name)
 	var errs fielderr.List
 	if utf8.RuneCountInString(up.Name) > NameMax {
-		errs.Add("name", "rule.maxlen", "max", NameMax)
+		errs.Add("name", "rule.max_length", "max", NameMax)
 	}
 	if err := checkPlace(ctx, db, &errs, up.Role, strings.TrimSpace(up.RegionCode), strings.TrimSpace(up.DepartmentID),
 		strings.TrimSpace(up.EnterpriseID), strings.TrimSpace(up.InstitutionID)); err != nil {

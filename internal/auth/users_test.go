@@ -62,7 +62,7 @@ func TestCreateUserRefusesBadInput(t *testing.T) {
 			{"institution without id", func(u *auth.NewUser) { u.Role, u.DepartmentID = auth.RoleInstitution, "" }, "institution_id", "rule.required"},
 			{"officer with enterprise", func(u *auth.NewUser) { u.EnterpriseID = "ent-1" }, "enterprise_id", "rule.role.mismatch"},
 			{"lang", func(u *auth.NewUser) { u.Lang = "fr" }, "lang", "rule.lang"},
-			{"name too long", func(u *auth.NewUser) { u.Name = strings.Repeat("名", 65) }, "name", "rule.maxlen"},
+			{"name too long", func(u *auth.NewUser) { u.Name = strings.Repeat("名", 65) }, "name", "rule.max_length"},
 		}
 		for _, c := range cases {
 			nu := good

@@ -130,10 +130,10 @@ func bulletinEvent(b *Bulletin) map[string]any {
 func checkBulletinText(errs *fielderr.List, b *Bulletin) {
 	b.Title, b.DocNumber, b.Issuer = cleanText(b.Title), cleanText(b.DocNumber), cleanText(b.Issuer)
 	b.Narrative = cleanLines(b.Narrative)
-	checkText(errs, "title", b.Title, true, BulletinTitleMax)
-	checkText(errs, "doc_number", b.DocNumber, false, BulletinDocNumberMax)
-	checkText(errs, "issuer", b.Issuer, false, BulletinIssuerMax)
-	checkText(errs, "narrative", b.Narrative, false, BulletinNarrativeMax)
+	fielderr.CheckText(errs, "title", b.Title, true, BulletinTitleMax)
+	fielderr.CheckText(errs, "doc_number", b.DocNumber, false, BulletinDocNumberMax)
+	fielderr.CheckText(errs, "issuer", b.Issuer, false, BulletinIssuerMax)
+	fielderr.CheckText(errs, "narrative", b.Narrative, false, BulletinNarrativeMax)
 	b.IssuedOn = checkDay(errs, "issued_on", b.IssuedOn, false)
 }
 

@@ -323,8 +323,8 @@ func CreateInspection(ctx context.Context, db *store.DB, who *auth.User, in Insp
 		Status: InspectionPlanned, CreatedBy: who.ID, CreatedAt: now, UpdatedAt: now,
 		Tasks: []InspectionTask{}, Draws: []InspectionDraw{}, Findings: []Finding{}, Rectifications: []Rectification{}}
 	var errs fielderr.List
-	checkText(&errs, "title", ins.Title, true, InspectionTitleMax)
-	checkText(&errs, "notes", ins.Notes, false, InspectionNotesMax)
+	fielderr.CheckText(&errs, "title", ins.Title, true, InspectionTitleMax)
+	fielderr.CheckText(&errs, "notes", ins.Notes, false, InspectionNotesMax)
 	if ins.Kind == "" {
 		ins.Kind = InspectionScheduled
 	}
@@ -608,7 +608,7 @@ func RecordFinding(ctx context.Context, db *store.DB, who *auth.User, inspection
 	f := Finding{ID: store.NewID(), InspectionID: inspectionID, TaskID: strings.TrimSpace(in.TaskID),
 		Content: cleanLines(in.Content), Severity: strings.TrimSpace(in.Severity), CreatedAt: planNowMs(ctx)}
 	var errs fielderr.List
-	checkText(&errs, "content", f.Content, true, FindingContentMax)
+	fielderr.CheckText(&errs, "content", f.Content, true, FindingContentMax)
 	if f.Severity == "" {
 		f.Severity = SeverityNormal
 	}
@@ -715,7 +715,7 @@ func DemandRectification(ctx context.Context, db *store.DB, who *auth.User, find
 		}
 		var errs fielderr.List
 		demand := cleanLines(in.Demand)
-		checkText(&errs, "demand", demand, true, RectificationTextMax)
+		fielderr.CheckText(&errs, "demand", demand, true, RectificationTextMax)
 		deadline := checkDay(&errs, "deadline", in.Deadline, true)
 		if deadline != "" && deadline < ins.VisitDate {
 			errs.Add("deadline", "rule.date.min", "min", ins.VisitDate)
@@ -821,12 +821,12 @@ func AddRectificationUpdate(ctx context.Context, db *store.DB, who *auth.User, r
 		own := staffOf(who, r.RegionCode, r.DepartmentID)
 		switch kind {
 		case UpdateNote:
-			checkText(&errs, "note", note, true, RectificationTextMax)
+			fielderr.CheckText(&errs, "note", note, true, RectificationTextMax)
 		case UpdateDone:
 			if !own {
 				return fielderr.ErrForbidden
 			}
-			checkText(&errs, "note", note, true, RectificationTextMax)
+			fielderr.CheckText(&errs, "note", note, true, RectificationTextMax)
 			if r.Status == RectificationReported {
 				errs.Add("kind", "rule.rectification.reported")
 			}
@@ -834,7 +834,7 @@ func AddRectificationUpdate(ctx context.Context, db *store.DB, who *auth.User, r
 			if !office {
 				return fielderr.ErrForbidden
 			}
-			checkText(&errs, "note", note, true, RectificationTextMax)
+			fielderr.CheckText(&errs, "note", note, true, RectificationTextMax)
 			if r.Status != RectificationReported {
 				errs.Add("kind", "rule.rectification.not_reported")
 			}
@@ -893,7 +893,7 @@ func CloseRectification(ctx context.Context, db *store.DB, who *auth.User, recti
 		}
 		note = cleanLines(note)
 		var errs fielderr.List
-		checkText(&errs, "note", note, false, RectificationTextMax)
+		fielderr.CheckText(&errs, "note", note, false, RectificationTextMax)
 		switch r.Status {
 		case RectificationClosed:
 			errs.Add("status", "rule.rectification.closed")

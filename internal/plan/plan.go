@@ -7,7 +7,6 @@ import (
 	"errors"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/auth"
@@ -97,15 +96,6 @@ func cleanText(s string) string { return strings.Join(strings.Fields(s), " ") }
 func cleanNote(s string) string {
 	s = strings.ReplaceAll(strings.TrimSpace(s), "\r\n", "\n")
 	return s
-}
-
-func checkText(errs *fielderr.List, field, v string, required bool, max int) {
-	switch {
-	case v == "" && required:
-		errs.Add(field, "rule.required")
-	case utf8.RuneCountInString(v) > max:
-		errs.Add(field, "rule.maxlen", "max", max)
-	}
 }
 
 // checkDate validates an optional 'YYYY-MM-DD' date and returns it in
@@ -200,8 +190,8 @@ func validatePlan(ctx context.Context, q store.Queryer, who *auth.User, p *Plan)
 	if p.Year < 2000 || p.Year > 2100 {
 		errs.Add("year", "rule.range", "min", 2000, "max", 2100)
 	}
-	checkText(&errs, "title", p.Title, true, 200)
-	checkText(&errs, "doc_number", p.DocNumber, false, 100)
+	fielderr.CheckText(&errs, "title", p.Title, true, 200)
+	fielderr.CheckText(&errs, "doc_number", p.DocNumber, false, 100)
 	switch p.Cadence {
 	case Monthly, Quarterly:
 		if p.ReportDay < 1 || p.ReportDay > 28 {

@@ -252,19 +252,19 @@ func ImportPlan(ctx context.Context, db *store.DB, who *auth.User, planID string
 			fail(row, "label", "rule.item.too_deep", "max", MaxItemLevel)
 		}
 		if utf8.RuneCountInString(ir.item.Label) > 20 {
-			fail(row, "label", "rule.maxlen", "max", 20)
+			fail(row, "label", "rule.max_length", "max", 20)
 		}
 		switch {
 		case ir.item.Content == "":
 			fail(row, "content", "rule.required")
 		case utf8.RuneCountInString(ir.item.Content) > 2000:
-			fail(row, "content", "rule.maxlen", "max", 2000)
+			fail(row, "content", "rule.max_length", "max", 2000)
 		}
 		if utf8.RuneCountInString(ir.item.Leader) > 100 {
-			fail(row, "leader", "rule.maxlen", "max", 100)
+			fail(row, "leader", "rule.max_length", "max", 100)
 		}
 		if utf8.RuneCountInString(ir.item.Target) > 1000 {
-			fail(row, "target", "rule.maxlen", "max", 1000)
+			fail(row, "target", "rule.max_length", "max", 1000)
 		}
 		if s := cleanText(c["lead"]); s != "" {
 			if id, ok := depts[deptKey(s)]; ok {

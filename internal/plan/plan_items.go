@@ -129,10 +129,10 @@ func checkWeight(errs *fielderr.List, w float64) {
 }
 
 func validateItem(ctx context.Context, q store.Queryer, p *Plan, it *Item, errs *fielderr.List) error {
-	checkText(errs, "label", it.Label, false, 20)
-	checkText(errs, "content", it.Content, true, 2000)
-	checkText(errs, "leader", it.Leader, false, 100)
-	checkText(errs, "target", it.Target, false, 1000)
+	fielderr.CheckText(errs, "label", it.Label, false, 20)
+	fielderr.CheckText(errs, "content", it.Content, true, 2000)
+	fielderr.CheckText(errs, "leader", it.Leader, false, 100)
+	fielderr.CheckText(errs, "target", it.Target, false, 1000)
 	it.Deadline = checkDate(errs, "deadline", it.Deadline)
 	checkWeight(errs, it.Weight)
 	sup, err := checkDepartments(ctx, q, errs, p.RegionCode, "lead_department_id", it.LeadDepartmentID, it.Supporting)

@@ -65,8 +65,8 @@ func ReportProgress(ctx context.Context, db *store.DB, who *auth.User, taskID st
 		case r.Percent < t.Progress && r.Reason == "":
 			errs.Add("reason", "rule.progress.below_last", "last", pct(t.Progress))
 		}
-		checkText(&errs, "note", r.Note, false, 5000)
-		checkText(&errs, "reason", r.Reason, false, 1000)
+		fielderr.CheckText(&errs, "note", r.Note, false, 5000)
+		fielderr.CheckText(&errs, "reason", r.Reason, false, 1000)
 		if len(in.Files) > MaxReportFiles {
 			errs.Add("files", "rule.file.too_many", "max", MaxReportFiles)
 		} else {

@@ -43,7 +43,7 @@ func TestReportProgressRefusals(t *testing.T) {
 		}
 		pwRule(t, report(plan.ReportInput{Percent: 50, Files: []plan.File{{Hash: strings.Repeat("a", 64), Name: "x.pdf"}}}),
 			"files", "rule.file.unknown")
-		pwRule(t, report(plan.ReportInput{Percent: 50, Note: strings.Repeat("很", 5001)}), "note", "rule.maxlen")
+		pwRule(t, report(plan.ReportInput{Percent: 50, Note: strings.Repeat("很", 5001)}), "note", "rule.max_length")
 		if got := reports(); got != before {
 			t.Fatalf("refused reports stored: %d → %d", before, got)
 		}

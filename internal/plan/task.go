@@ -200,10 +200,10 @@ func checkMeasure(errs *fielderr.List, t *Task) {
 
 // validateTask checks a task's fields against its plan and parent.
 func validateTask(ctx context.Context, q store.Queryer, p *Plan, parent *Task, t *Task, errs *fielderr.List) error {
-	checkText(errs, "title", t.Title, true, 500)
-	checkText(errs, "description", t.Description, false, 5000)
-	checkText(errs, "leader", t.Leader, false, 100)
-	checkText(errs, "target", t.Target, false, 1000)
+	fielderr.CheckText(errs, "title", t.Title, true, 500)
+	fielderr.CheckText(errs, "description", t.Description, false, 5000)
+	fielderr.CheckText(errs, "leader", t.Leader, false, 100)
+	fielderr.CheckText(errs, "target", t.Target, false, 1000)
 	t.StartDate = checkDate(errs, "start_date", t.StartDate)
 	t.Deadline = checkDate(errs, "deadline", t.Deadline)
 	if t.StartDate != "" && t.Deadline != "" && !errs.Has("start_date") && !errs.Has("deadline") && t.StartDate > t.Deadline {
@@ -501,7 +501,7 @@ func UpdateTask(ctx context.Context, db *store.DB, who *auth.User, id string, pa
 			if len(changes) > 0 && reason == "" {
 				errs.Add("reason", "rule.task.change_reason")
 			}
-			checkText(&errs, "reason", reason, false, 1000)
+			fielderr.CheckText(&errs, "reason", reason, false, 1000)
 		}
 		if err := errs.Err(); err != nil {
 			return err

@@ -234,9 +234,9 @@ func UpdateDepartment(ctx context.Context, db *store.DB, who *auth.User, id stri
 }
 
 func validateDepartment(ctx context.Context, tx *store.Tx, who *auth.User, d *Department, selfID string, errs *fielderr.List) {
-	checkText(errs, "name", d.Name, true, 100)
-	checkText(errs, "short_name", d.ShortName, false, 30)
-	checkText(errs, "name_en", d.NameEn, false, 200)
+	fielderr.CheckText(errs, "name", d.Name, true, 100)
+	fielderr.CheckText(errs, "short_name", d.ShortName, false, 30)
+	fielderr.CheckText(errs, "name_en", d.NameEn, false, 200)
 	if _, err := GetRegion(ctx, tx, d.RegionCode); err != nil {
 		errs.Add("region_code", "rule.region.unknown")
 	} else if !RegionCovers(who.RegionCode, d.RegionCode) {

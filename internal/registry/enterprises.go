@@ -100,15 +100,15 @@ func validateEnterprise(ctx context.Context, lk *lookup, who *auth.User, in Ente
 			errs.Add("uscc", err.Error())
 		case canWrite(who) && reason != "":
 			e.USCCChecksumOK, e.USCCOverrideReason = false, reason
-			checkText(&errs, "uscc_override_reason", reason, true, 500)
+			fielderr.CheckText(&errs, "uscc_override_reason", reason, true, 500)
 		default:
 			errs.Add("uscc", err.Error(), "overridable", canWrite(who))
 		}
 	}
-	checkText(&errs, "name", e.Name, true, 200)
-	checkText(&errs, "legal_rep", e.LegalRep, false, 50)
-	checkText(&errs, "address", e.Address, false, 200)
-	checkText(&errs, "contact_name", e.ContactName, false, 50)
+	fielderr.CheckText(&errs, "name", e.Name, true, 200)
+	fielderr.CheckText(&errs, "legal_rep", e.LegalRep, false, 50)
+	fielderr.CheckText(&errs, "address", e.Address, false, 200)
+	fielderr.CheckText(&errs, "contact_name", e.ContactName, false, 50)
 
 	if e.RegionCode == "" && who != nil {
 		if l, _ := RegionLevel(who.RegionCode); l == LevelCounty {

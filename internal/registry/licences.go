@@ -211,7 +211,7 @@ func checkLicenceNumber(errs *fielderr.List, kind, number, validTo string) {
 			errs.Add("number", "rule.licence.xk.format")
 		}
 	default:
-		checkText(errs, "number", number, true, 100)
+		fielderr.CheckText(errs, "number", number, true, 100)
 	}
 }
 
@@ -228,8 +228,8 @@ func validateLicence(errs *fielderr.List, l *Licence) {
 		errs.Add("kind", "rule.licence.kind")
 	}
 	l.Scope, l.Issuer = clean(l.Scope), clean(l.Issuer)
-	checkText(errs, "scope", l.Scope, false, 500)
-	checkText(errs, "issuer", l.Issuer, false, 100)
+	fielderr.CheckText(errs, "scope", l.Scope, false, 500)
+	fielderr.CheckText(errs, "issuer", l.Issuer, false, 100)
 	dates := true
 	for _, d := range []struct {
 		field string
@@ -489,7 +489,7 @@ func RevokeLicence(ctx context.Context, db *store.DB, who *auth.User, id, reason
 		}
 		reason = clean(reason)
 		var errs fielderr.List
-		checkText(&errs, "reason", reason, true, 500)
+		fielderr.CheckText(&errs, "reason", reason, true, 500)
 		if err := errs.Err(); err != nil {
 			return err
 		}

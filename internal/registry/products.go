@@ -80,8 +80,8 @@ func gtinForms(g string) []any {
 
 func validateProduct(errs *fielderr.List, p *Product) {
 	p.Name, p.Category = clean(p.Name), clean(p.Category)
-	checkText(errs, "name", p.Name, true, 200)
-	checkText(errs, "category", p.Category, false, 100)
+	fielderr.CheckText(errs, "name", p.Name, true, 200)
+	fielderr.CheckText(errs, "category", p.Category, false, 100)
 	p.GTIN = strings.Join(strings.Fields(width.Fold.String(p.GTIN)), "")
 	if p.GTIN != "" {
 		if err := codes.CheckGTIN(p.GTIN); err != nil {

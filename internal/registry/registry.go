@@ -15,7 +15,6 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
@@ -61,16 +60,6 @@ func canRead(who *auth.User) bool { return isStaff(who) || isEnterpriseUser(who)
 
 // clean trims a free-text field and folds runs of white space into one space.
 func clean(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// checkText adds rule.required or rule.max_length for field.
-func checkText(errs *fielderr.List, field, v string, required bool, max int) {
-	switch {
-	case v == "" && required:
-		errs.Add(field, "rule.required")
-	case utf8.RuneCountInString(v) > max:
-		errs.Add(field, "rule.max_length", "max", max)
-	}
-}
 
 // nullable turns "" into SQL NULL for optional foreign keys.
 func nullable(s string) any {

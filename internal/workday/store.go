@@ -120,7 +120,7 @@ func SetDay(ctx context.Context, db *store.DB, day, kind, name string) error {
 	}
 	name = strings.TrimSpace(name)
 	if utf8.RuneCountInString(name) > NameMax {
-		errs.Add("name", "rule.maxlen", "max", NameMax)
+		errs.Add("name", "rule.max_length", "max", NameMax)
 	}
 	if err := errs.Err(); err != nil {
 		return err

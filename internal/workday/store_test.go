@@ -158,7 +158,7 @@ func TestBadInputRefused(t *testing.T) {
 			{"20251001", "workday", "", map[string]string{"day": "rule.date.format"}},
 			{"1999-10-01", "holiday", "", map[string]string{"day": "rule.date.range"}},
 			{"2025-10-01", "weekend", "", map[string]string{"kind": "rule.calendar.kind"}},
-			{"2025-10-01", "holiday", strings.Repeat("节", workday.NameMax+1), map[string]string{"name": "rule.maxlen"}},
+			{"2025-10-01", "holiday", strings.Repeat("节", workday.NameMax+1), map[string]string{"name": "rule.max_length"}},
 		}
 		for _, c := range cases {
 			err := workday.SetDay(ctx, db, c.day, c.kind, c.name)

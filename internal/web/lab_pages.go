@@ -47,6 +47,10 @@ func (s *Server) registerLabPageRoutes() {
 	s.handle("POST /lab/limits/{id}", manage, s.labLimitUpdate)
 	s.handle("POST /lab/limits/{id}/delete", manage, s.labLimitDelete)
 
+	s.handle("GET /lab/categories", read, s.labCategoryList)
+	s.handle("POST /lab/categories", manage, s.labCategorySave)
+	s.handle("POST /lab/categories/delete", manage, s.labCategoryDelete)
+
 	s.handle("GET /lab/tasks", read, s.labTaskList)
 	s.handle("GET /lab/tasks/export", read, s.labTaskExport)
 	s.handle("GET /lab/tasks/new", manage, s.labTaskNew)

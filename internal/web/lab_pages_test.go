@@ -1034,3 +1034,52 @@ func TestLabSampleFormPicksARegisteredProduct(t *testing.T) {
 		}
 	})
 }
+
+// The office teaches the hierarchy a category it does not know; a loop is
+// refused beside the field, nothing stored; others read the hierarchy but
+// cannot change it.
+func TestLabCategoryHierarchyPage(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		l := newLPSite(t, db)
+		st, body, loc := l.post(l.officer, "/lab/categories", "name", "生驼乳", "kind", "broader", "target", "生乳")
+		if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/lab/categories?done=saved") {
+			t.Fatalf("save: %d %s", st, body)
+		}
+		_, page := l.get(l.officer, "/lab/categories")
+		row := page[strings.Index(page, `data-name="生驼乳"`):]
+		row = row[:strings.Index(row, "</tr>")]
+		if !strings.Contains(row, `data-office="1"`) || !strings.Contains(row, "生乳") || !strings.Contains(row, lpMsg("lab.categories.kind.broader")) {
+			t.Errorf("the new link's row: %s", row)
+		}
+		if !strings.Contains(page, `data-name="菠菜"`) {
+			t.Error("the built-in hierarchy is not listed")
+		}
+
+		before := l.count(`SELECT COUNT(*) FROM lab_category_links`)
+		st, body, _ = l.post(l.officer, "/lab/categories", "name", "乳及乳制品", "kind", "broader", "target", "生驼乳")
+		if st != http.StatusUnprocessableEntity || !lpBeside(body, "target", lpMsg("rule.lab.category.cycle", "chain", "乳及乳制品 → 生驼乳 → 生乳 → 乳及乳制品")) {
+			t.Errorf("a loop: %d\n%s", st, body)
+		}
+		if !strings.Contains(body, `value="乳及乳制品"`) {
+			t.Error("the refused form lost what was typed")
+		}
+		if n := l.count(`SELECT COUNT(*) FROM lab_category_links`); n != before {
+			t.Errorf("links %d → %d after a refusal", before, n)
+		}
+
+		_, page = l.get(l.ent, "/lab/categories")
+		if !strings.Contains(page, `data-name="生驼乳"`) || strings.Contains(page, `data-testid="category-form"`) {
+			t.Error("an enterprise should read the hierarchy without the form")
+		}
+		if st, _, _ = l.post(l.ent, "/lab/categories", "name", "羊奶", "kind", "broader", "target", "生乳"); st != http.StatusForbidden {
+			t.Errorf("an enterprise adding a link: %d, want 403", st)
+		}
+		if st, _, _ = l.post(l.officer, "/lab/categories/delete", "name", "生驼乳"); st != http.StatusSeeOther {
+			t.Fatalf("delete: %d", st)
+		}
+		if n := l.count(`SELECT COUNT(*) FROM lab_category_links`); n != 0 {
+			t.Errorf("%d links left after the delete", n)
+		}
+	})
+}

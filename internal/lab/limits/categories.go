@@ -16,8 +16,9 @@ import (
 // (叶菜类蔬菜 / 叶菜蔬菜) and set a group's limit for every food in it unless
 // the food has its own. synonyms maps other spellings to the name the
 // hierarchy uses; broader gives each name the next wider group. Products in
-// the registry carry free-text categories; a name not known here matches
-// only limits set for exactly that name.
+// the registry carry free-text categories; the office adds the names this
+// classification lacks (links.go), and a name known to neither matches only
+// limits set for exactly that name.
 var (
 	synonyms = map[string]string{
 		"叶菜蔬菜": "叶菜类蔬菜", "叶类蔬菜": "叶菜类蔬菜", "生鲜乳": "生乳", "原料乳": "生乳", "酸奶": "发酵乳", "酸乳": "发酵乳",
@@ -58,41 +59,27 @@ var (
 var synKeys, upKeys = hierarchyKeys()
 
 // Broader lists a category's names from the category itself to the widest
-// group it belongs to, each as the hierarchy spells it: Broader("菠菜") is
-// 菠菜, 叶菜类蔬菜, 新鲜蔬菜, 蔬菜. The names are folded (Key).
+// group it belongs to in the built-in hierarchy, each as the hierarchy
+// spells it: Broader("菠菜") is 菠菜, 叶菜类蔬菜, 新鲜蔬菜, 蔬菜. The names are
+// folded (Key). Applicable also follows the office's links.
 func Broader(category string) []string {
-	k := Key(category)
-	if s, ok := synKeys[k]; ok {
-		k = s
-	}
-	var chain []string
-	for k != "" && !slices.Contains(chain, k) {
-		chain = append(chain, k)
-		k = upKeys[k]
-	}
+	chain, _ := hierarchy{syn: synKeys, up: upKeys}.broader(category)
 	return chain
-}
-
-// spellings lists every key that names the canonical name k: k itself and
-// its synonyms.
-func spellings(k string) []string {
-	out := []string{k}
-	for s, c := range synKeys {
-		if c == k {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // Applicable returns the limits that apply to a product category and test
 // item: those set for the category itself (or a synonym), then for each
-// wider group it belongs to, nearest first; within one level, checked
+// wider group it belongs to (the built-in hierarchy with the office's
+// links), nearest first; within one level, checked
 // values before illustrative ones. Item names match after folding (Key).
 // Each limit's Depth says how far up the hierarchy it was found (0: the
 // category itself).
 func Applicable(ctx context.Context, q store.Queryer, category, item string) ([]judge.Limit, error) {
-	chain := Broader(category)
+	h, err := loadHierarchy(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	chain, _ := h.broader(category)
 	it := Key(item)
 	if len(chain) == 0 || it == "" {
 		return []judge.Limit{}, nil
@@ -100,7 +87,7 @@ func Applicable(ctx context.Context, q store.Queryer, category, item string) ([]
 	depth := map[string]int{}
 	var keys []any
 	for d, c := range chain {
-		for _, s := range spellings(c) {
+		for _, s := range h.spellings(c) {
 			depth[s] = d
 			keys = append(keys, s)
 		}

@@ -188,21 +188,29 @@ func TestListSearchesAndPages(t *testing.T) {
 	})
 }
 
+// seededPicker seeds the shipped catalogue into db and returns what Pick
+// chooses for a category and an item.
+func seededPicker(t *testing.T, db *store.DB) func(category, item string) *judge.Limit {
+	t.Helper()
+	ctx := officeCtx()
+	if _, err := limits.SeedDefaults(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	return func(category, item string) *judge.Limit {
+		t.Helper()
+		ls, err := limits.Applicable(ctx, db, category, item)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return limits.Pick(ls)
+	}
+}
+
 func TestApplicableAndPick(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := officeCtx()
-		if _, err := limits.SeedDefaults(ctx, db); err != nil {
-			t.Fatal(err)
-		}
-		pick := func(category, item string) *judge.Limit {
-			t.Helper()
-			ls, err := limits.Applicable(ctx, db, category, item)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return limits.Pick(ls)
-		}
+		pick := seededPicker(t, db)
 		// The food's own group beats the wider one: spinach takes the
 		// leafy-vegetable lead limit (0.3), not fresh vegetables' (0.1).
 		if l := pick("菠菜", "铅"); l == nil || l.Category != "叶菜蔬菜" || l.Max != "0.3" || l.Depth != 1 {
@@ -557,6 +565,96 @@ func TestTemplateImportsAsHeaders(t *testing.T) {
 		rep, err := limits.Import(officeCtx(), db, bytes.NewReader(buf.Bytes()), int64(buf.Len()), "zh-CN")
 		if err != nil || rep.Inserted != 1 {
 			t.Fatalf("filled template: %s, %v", rep, err)
+		}
+	})
+}
+
+// The office extends the category hierarchy: camel milk, unknown to the
+// built-in classification, is said to be a kind of raw milk and takes its
+// limits; another name for it follows; a loop and a name for a name are
+// refused and change nothing; an office link overrides a built-in one, and
+// deleting it brings the built-in one back.
+func TestOfficeCategoryLinks(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := officeCtx()
+		pick := seededPicker(t, db)
+		if l := pick("生驼乳", "铅"); l != nil {
+			t.Fatalf("camel milk is unknown yet, but matched %+v", l)
+		}
+		if _, err := limits.SaveLink(ctx, db, limits.Link{Name: "生驼乳", Kind: limits.LinkBroader, Target: "生乳"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := limits.SaveLink(ctx, db, limits.Link{Name: " 驼奶 ", Kind: limits.LinkSynonym, Target: "生驼乳"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []string{"生驼乳", "驼奶"} {
+			if l := pick(c, "铅"); l == nil || l.Category != "生乳" || l.Depth != 1 {
+				t.Errorf("%s 铅: %+v, want raw milk's limit one level up", c, l)
+			}
+		}
+
+		before := count(t, db, `SELECT COUNT(*) FROM lab_category_links`)
+		for _, c := range []struct {
+			in          limits.Link
+			field, rule string
+		}{
+			{limits.Link{Name: "", Kind: limits.LinkBroader, Target: "生乳"}, "name", "rule.required"},
+			{limits.Link{Name: "羊奶", Kind: "parent", Target: "生乳"}, "kind", "rule.lab.category.kind"},
+			{limits.Link{Name: "生乳", Kind: limits.LinkBroader, Target: "生 乳"}, "target", "rule.lab.category.self"},
+			{limits.Link{Name: "乳及乳制品", Kind: limits.LinkBroader, Target: "驼奶"}, "target", "rule.lab.category.cycle"},
+			{limits.Link{Name: "骆驼奶", Kind: limits.LinkSynonym, Target: "驼奶"}, "target", "rule.lab.category.synonym_target"},
+			{limits.Link{Name: strings.Repeat("奶", limits.MaxCategory+1), Kind: limits.LinkBroader, Target: "生乳"}, "name", "rule.max_length"},
+		} {
+			if _, err := limits.SaveLink(ctx, db, c.in); !hasRule(err, c.field, c.rule) {
+				t.Errorf("%+v: %v, want %s on %s", c.in, err, c.rule, c.field)
+			}
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM lab_category_links`); n != before {
+			t.Errorf("refused links changed the table: %d → %d", before, n)
+		}
+		if l := pick("菠菜", "铅"); l == nil || l.Max != "0.3" {
+			t.Fatalf("菠菜 铅 before the override: %+v", l)
+		}
+
+		// Spinach moved straight under fresh vegetables: the leafy group's
+		// limit no longer applies; deleting the link restores it.
+		if _, err := limits.SaveLink(ctx, db, limits.Link{Name: "菠菜", Kind: limits.LinkBroader, Target: "新鲜蔬菜"}); err != nil {
+			t.Fatal(err)
+		}
+		if l := pick("菠菜", "铅"); l == nil || l.Category != "新鲜蔬菜" || l.Max != "0.1" {
+			t.Errorf("菠菜 铅 under the override: %+v", l)
+		}
+		links, err := limits.Links(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var office, spinach int
+		for _, l := range links {
+			if !l.BuiltIn {
+				office++
+			}
+			if l.Name == "菠菜" {
+				spinach++
+				if l.BuiltIn || !l.Overrides {
+					t.Errorf("菠菜 is listed as %+v, want the office's link marked as overriding", l)
+				}
+			}
+		}
+		if office != 3 || spinach != 1 {
+			t.Errorf("links: %d of the office's, 菠菜 %d times", office, spinach)
+		}
+		if err := limits.DeleteLink(ctx, db, "菠菜"); err != nil {
+			t.Fatal(err)
+		}
+		if l := pick("菠菜", "铅"); l == nil || l.Max != "0.3" {
+			t.Errorf("菠菜 铅 after the override was deleted: %+v", l)
+		}
+		if err := limits.DeleteLink(ctx, db, "菠菜"); !errors.Is(err, fielderr.ErrNotFound) {
+			t.Errorf("deleting a built-in link: %v, want not found", err)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM audit_log WHERE entity = 'lab_category_link'`); n != 4 {
+			t.Errorf("%d audit records for 3 saves and a delete", n)
 		}
 	})
 }

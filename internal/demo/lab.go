@@ -15,6 +15,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/codes"
 	"github.com/hallmark-platform/hallmark/internal/jobs"
 	"github.com/hallmark-platform/hallmark/internal/lab"
+	"github.com/hallmark-platform/hallmark/internal/lab/limits"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/trace/recall"
 	"github.com/hallmark-platform/hallmark/internal/workday"
@@ -174,6 +175,17 @@ func loadLab(ctx context.Context, db *store.DB, blobs *blob.Store, now time.Time
 		}
 	}
 	d.centre = d.lab.InstitutionID
+
+	// Camel milk, the banner's own produce, is not in the national food
+	// classification: the office has said where it belongs.
+	for _, l := range []limits.Link{
+		{Name: "生驼乳", Kind: limits.LinkBroader, Target: "生乳"},
+		{Name: "驼奶", Kind: limits.LinkSynonym, Target: "生驼乳"},
+	} {
+		if _, err := limits.SaveLink(ctx, db, l); err != nil {
+			return "", fmt.Errorf("demo category %s: %w", l.Name, err)
+		}
+	}
 
 	y := qualityMonth(now)
 	var qmTask string

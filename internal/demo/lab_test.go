@@ -8,6 +8,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/demo"
 	"github.com/hallmark-platform/hallmark/internal/lab"
+	"github.com/hallmark-platform/hallmark/internal/lab/limits"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/store/storetest"
 	"github.com/hallmark-platform/hallmark/internal/trace/recall"
@@ -99,6 +100,11 @@ func TestDemoLab(t *testing.T) {
 		}
 		if !outside {
 			t.Fatalf("no outside-scope flag among %+v", flags)
+		}
+		// Camel milk takes raw milk's limits through the office's links.
+		ls, err := limits.Applicable(ctx, db, "驼奶", "铅")
+		if l := limits.Pick(ls); err != nil || l == nil || l.Category != "生乳" {
+			t.Fatalf("驼奶 铅: %+v, %v; want raw milk's limit", l, err)
 		}
 	})
 }

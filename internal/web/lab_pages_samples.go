@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -605,21 +604,7 @@ func (s *Server) labSamplePhoto(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, fielderr.ErrNotFound)
 		return
 	}
-	info, err := blob.Stat(ctx, s.db, hash)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	fh, err := s.blobs.Open(hash)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	defer fh.Close()
-	w.Header().Set("Content-Type", info.Mime)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "private, max-age=3600")
-	_, _ = io.Copy(w, fh)
+	s.serveStoredBlob(w, r, hash, "")
 }
 
 func (s *Server) labCustody(w http.ResponseWriter, r *http.Request) {

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -432,22 +431,7 @@ func (s *Server) recallFile(w http.ResponseWriter, r *http.Request) {
 			if c.EvidenceHash != hash || !blob.ValidHash(hash) {
 				continue
 			}
-			info, err := blob.Stat(ctx, s.db, hash)
-			if err != nil {
-				s.pageError(w, r, err)
-				return
-			}
-			fh, err := s.blobs.Open(hash)
-			if err != nil {
-				s.pageError(w, r, err)
-				return
-			}
-			defer fh.Close()
-			w.Header().Set("Content-Type", info.Mime)
-			w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+urlPathEscape(c.EvidenceName))
-			w.Header().Set("X-Content-Type-Options", "nosniff")
-			w.Header().Set("Cache-Control", "private, max-age=3600")
-			_, _ = io.Copy(w, fh)
+			s.serveStoredBlob(w, r, hash, c.EvidenceName)
 			return
 		}
 	}

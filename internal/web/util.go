@@ -33,21 +33,39 @@ func urlPathEscape(name string) string { return url.PathEscape(name) }
 // sendBlob serves the attachment hash if it is one of files.
 func (s *Server) sendBlob(w http.ResponseWriter, r *http.Request, files []blob.File, hash string) {
 	for _, file := range files {
-		if file.Hash != hash || !blob.ValidHash(hash) {
-			continue
-		}
-		fh, err := s.blobs.Open(hash)
-		if err != nil {
-			s.pageError(w, r, err)
+		if file.Hash == hash && blob.ValidHash(hash) {
+			s.serveBlob(w, r, hash, file.Mime, file.Name)
 			return
 		}
-		defer fh.Close()
-		w.Header().Set("Content-Type", file.Mime)
-		w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+urlPathEscape(file.Name))
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Cache-Control", "private, max-age=3600")
-		_, _ = io.Copy(w, fh)
-		return
 	}
 	s.pageError(w, r, fielderr.ErrNotFound)
+}
+
+// serveStoredBlob serves a file kept by its hash alone, with the type it
+// was stored with; see serveBlob for name.
+func (s *Server) serveStoredBlob(w http.ResponseWriter, r *http.Request, hash, name string) {
+	info, err := blob.Stat(r.Context(), s.db, hash)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.serveBlob(w, r, hash, info.Mime, name)
+}
+
+// serveBlob sends the stored file hash as mime: as a download named name,
+// or shown in the page when name is "".
+func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, hash, mime, name string) {
+	fh, err := s.blobs.Open(hash)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	defer fh.Close()
+	w.Header().Set("Content-Type", mime)
+	if name != "" {
+		w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+urlPathEscape(name))
+	}
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "private, max-age=3600")
+	_, _ = io.Copy(w, fh)
 }

@@ -233,23 +233,10 @@ func notifyEnterprise(ctx context.Context, tx *store.Tx, r *Report, kind string,
 // run on the same day marks nothing.
 func FinaliseResults(ctx context.Context, db *store.DB, day time.Time) (int, error) {
 	today := workday.FormatDate(day)
-	rows, err := db.Query(ctx, `SELECT r.id FROM lab_reports r WHERE r.status = ? AND r.final_at IS NULL AND r.retest_of = ''
+	ids, err := store.Strings(ctx, db, `SELECT r.id FROM lab_reports r WHERE r.status = ? AND r.final_at IS NULL AND r.retest_of = ''
 		AND r.objection_deadline <> '' AND r.objection_deadline < ?
 		AND NOT EXISTS (SELECT 1 FROM lab_objections o WHERE o.report_id = r.id) ORDER BY r.issued_at, r.id`, StatusIssued, today)
 	if err != nil {
-		return 0, err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, err
 	}
 	n := 0

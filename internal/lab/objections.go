@@ -151,7 +151,7 @@ func Object(ctx context.Context, db *store.DB, who *auth.User, number string, in
 			return err
 		}
 		// The institution keeps the reserve the re-test will need.
-		if err := notifyInstitution(ctx, tx, r.InstitutionID, notify.Notice{Kind: "lab.objection.filed.institution", Params: p,
+		if _, err := notify.ToInstitution(ctx, tx, r.InstitutionID, notify.Notice{Kind: "lab.objection.filed.institution", Params: p,
 			Link: reportLink(r), DedupeKey: "lab.objection.filed:" + o.ID}); err != nil {
 			return err
 		}
@@ -334,7 +334,7 @@ func AssignRetest(ctx context.Context, db *store.DB, who *auth.User, objectionID
 		}
 		p := map[string]string{"sample": rt.Number, "product": rt.ProductName, "lot": rt.Lot, "items": strings.Join(o.Items, "、"),
 			"institution": inst.Name, "report": o.ReportNumber}
-		if err := notifyInstitution(ctx, tx, inst.ID, notify.Notice{Kind: "lab.retest.assigned", Params: p,
+		if _, err := notify.ToInstitution(ctx, tx, inst.ID, notify.Notice{Kind: "lab.retest.assigned", Params: p,
 			Link: "/lab/samples/" + rt.ID, DedupeKey: "lab.retest.assigned:" + rt.ID}); err != nil {
 			return err
 		}
@@ -351,33 +351,4 @@ func AssignRetest(ctx context.Context, db *store.DB, who *auth.User, objectionID
 		return nil, err
 	}
 	return out, nil
-}
-
-// notifyInstitution tells every enabled user of an institution.
-func notifyInstitution(ctx context.Context, tx *store.Tx, institutionID string, n notify.Notice) error {
-	rows, err := tx.Query(ctx, `SELECT id FROM users WHERE institution_id = ? AND role = ? AND disabled = ? ORDER BY id`,
-		institutionID, string(auth.RoleInstitution), false)
-	if err != nil {
-		return err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, id := range ids {
-		n.UserID = id
-		if err := notify.Send(ctx, tx, n); err != nil {
-			return err
-		}
-	}
-	return nil
 }

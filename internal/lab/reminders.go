@@ -86,7 +86,7 @@ func remindOne(ctx context.Context, db *store.DB, in *Institution, threshold, le
 		p := map[string]string{"institution": in.Name, "cma_number": in.CMANumber, "valid_to": in.CMAValidTo,
 			"days": strconv.Itoa(max(left, 0))}
 		n := notify.Notice{Kind: kind, Params: p, Link: "/lab/institutions/" + in.ID, DedupeKey: key}
-		if err := notifyInstitution(ctx, tx, in.ID, n); err != nil {
+		if _, err := notify.ToInstitution(ctx, tx, in.ID, n); err != nil {
 			return err
 		}
 		if _, err := notify.ToRole(ctx, tx, in.RegionCode, auth.RoleAdmin, n); err != nil {

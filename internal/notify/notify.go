@@ -109,21 +109,8 @@ func send(ctx context.Context, tx *store.Tx, n Notice) (bool, error) {
 // sendAll sends n to every user the query names and returns how many new
 // notifications were stored.
 func sendAll(ctx context.Context, tx *store.Tx, n Notice, query string, args ...any) (int, error) {
-	rows, err := tx.Query(ctx, query, args...)
+	ids, err := store.Strings(ctx, tx, query, args...)
 	if err != nil {
-		return 0, err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, err
 	}
 	count := 0
@@ -155,6 +142,15 @@ func ToEnterprise(ctx context.Context, tx *store.Tx, enterpriseID string, n Noti
 		return 0, errors.New("notify: no enterprise")
 	}
 	return sendAll(ctx, tx, n, `SELECT id FROM users WHERE enterprise_id = ? AND disabled = ? ORDER BY id`, enterpriseID, false)
+}
+
+// ToInstitution sends n to every enabled user of a testing institution.
+func ToInstitution(ctx context.Context, tx *store.Tx, institutionID string, n Notice) (int, error) {
+	if institutionID == "" {
+		return 0, errors.New("notify: no institution")
+	}
+	return sendAll(ctx, tx, n, `SELECT id FROM users WHERE institution_id = ? AND role = ? AND disabled = ? ORDER BY id`,
+		institutionID, string(auth.RoleInstitution), false)
 }
 
 // ToRole sends n to every enabled user with role in the region.

@@ -220,18 +220,5 @@ func GeneratePlan(ctx context.Context, db *store.DB, region string, n int, seed 
 func genPick[T any](r *mrand.Rand, xs []T) T { return xs[r.Intn(len(xs))] }
 
 func enabledUsers(ctx context.Context, q store.Queryer, dept string) ([]string, error) {
-	rows, err := q.Query(ctx, `SELECT id FROM users WHERE department_id = ? AND disabled = ? ORDER BY id`, dept, false)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return store.Strings(ctx, q, `SELECT id FROM users WHERE department_id = ? AND disabled = ? ORDER BY id`, dept, false)
 }

@@ -273,6 +273,24 @@ type Queryer interface {
 	Rebind(q string) string
 }
 
+// Strings runs a query of one text column and returns its values in order.
+func Strings(ctx context.Context, q Queryer, query string, args ...any) ([]string, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // Tx is a transaction with the same placeholder rebinding as DB.
 type Tx struct {
 	tx      *sql.Tx

@@ -143,3 +143,28 @@ func TestBulkOpenOnPostgres(t *testing.T) {
 		db.Close()
 	}
 }
+
+// Strings reads one text column in the query's order, on both databases,
+// and an empty result is no error.
+func TestStrings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		got, err := store.Strings(ctx, db, `SELECT code FROM regions WHERE code = ?`, "no-such-region")
+		if err != nil || len(got) != 0 {
+			t.Fatalf("empty: %v, %v", got, err)
+		}
+		if err := db.Tx(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `CREATE TABLE strings_probe (v TEXT NOT NULL)`)
+			if err == nil {
+				_, err = tx.Exec(ctx, `INSERT INTO strings_probe (v) VALUES ('b'), ('a'), ('c')`)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		got, err = store.Strings(ctx, db, `SELECT v FROM strings_probe WHERE v <> ? ORDER BY v DESC`, "b")
+		if err != nil || strings.Join(got, ",") != "c,a" {
+			t.Fatalf("Strings: %v, %v", got, err)
+		}
+	})
+}

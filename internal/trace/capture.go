@@ -435,20 +435,10 @@ func ListJobs(ctx context.Context, db *store.DB, owner string, limit int) ([]*Jo
 	}
 	q += ` ORDER BY created_at DESC LIMIT ?`
 	args = append(args, limit)
-	rows, err := db.Query(ctx, q, args...)
+	ids, err := store.Strings(ctx, db, q, args...)
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
 	out := make([]*Job, 0, len(ids))
 	for _, id := range ids {
 		j, err := GetJob(ctx, db, id, "")
@@ -457,7 +447,7 @@ func ListJobs(ctx context.Context, db *store.DB, owner string, limit int) ([]*Jo
 		}
 		out = append(out, j)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // errNotFound is the platform's not-found, so the web layer maps it as any other.

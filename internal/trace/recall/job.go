@@ -34,21 +34,8 @@ func Recompute(ctx context.Context, db *store.DB) (RecomputeResult, error) {
 		return res, err
 	}
 	now := nowOf(ctx)
-	rows, err := db.Query(ctx, `SELECT id FROM recalls WHERE status = ? ORDER BY opened_at, id`, StatusOpen)
+	ids, err := store.Strings(ctx, db, `SELECT id FROM recalls WHERE status = ? ORDER BY opened_at, id`, StatusOpen)
 	if err != nil {
-		return res, err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return res, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return res, err
 	}
 	for _, id := range ids {

@@ -102,21 +102,8 @@ func dueArgs(now int64) []any { return []any{now, now, true, now} }
 
 // due lists the IDs of the subscriptions due at now.
 func (d *Deliverer) due(ctx context.Context, now int64) ([]string, error) {
-	rows, err := d.DB.Query(ctx, `SELECT id FROM epcis_subscriptions WHERE `+dueWhere+`
+	return store.Strings(ctx, d.DB, `SELECT id FROM epcis_subscriptions WHERE `+dueWhere+`
 		ORDER BY next_attempt_at, id LIMIT 1000`, dueArgs(now)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // Run delivers every subscription due at now (the runner's clock, for

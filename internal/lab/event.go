@@ -233,7 +233,7 @@ func notifyEnterprise(ctx context.Context, tx *store.Tx, r *Report, kind string,
 // run on the same day marks nothing.
 func FinaliseResults(ctx context.Context, db *store.DB, day time.Time) (int, error) {
 	today := workday.FormatDate(day)
-	ids, err := store.Strings(ctx, db, `SELECT r.id FROM lab_reports r WHERE r.status = ? AND r.final_at IS NULL AND r.retest_of = ''
+	ids, err := store.Column[string](ctx, db, `SELECT r.id FROM lab_reports r WHERE r.status = ? AND r.final_at IS NULL AND r.retest_of = ''
 		AND r.objection_deadline <> '' AND r.objection_deadline < ?
 		AND NOT EXISTS (SELECT 1 FROM lab_objections o WHERE o.report_id = r.id) ORDER BY r.issued_at, r.id`, StatusIssued, today)
 	if err != nil {

@@ -217,23 +217,10 @@ func flagIssue(ctx context.Context, tx *store.Tx, cfg Config, inst *Institution,
 	if s.ReceivedAt == 0 || r.Supersedes != "" {
 		return nil // a revision's time is the correction's, not the test's
 	}
-	rows, err := tx.Query(ctx, `SELECT r.turnaround_days FROM lab_reports r JOIN lab_samples s ON s.id = r.sample_id
+	past, err := store.Column[int](ctx, tx, `SELECT r.turnaround_days FROM lab_reports r JOIN lab_samples s ON s.id = r.sample_id
 		WHERE r.institution_id = ? AND s.category = ? AND r.id <> ? AND r.version = 1 AND r.issued_at IS NOT NULL
 		AND r.turnaround_days IS NOT NULL`, inst.ID, s.Category, r.ID)
 	if err != nil {
-		return err
-	}
-	var past []int
-	for rows.Next() {
-		var d int
-		if err := rows.Scan(&d); err != nil {
-			rows.Close()
-			return err
-		}
-		past = append(past, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	detail := map[string]any{"number": r.Number, "days": r.TurnaroundDays, "max_days": cfg.MaxTurnaround,

@@ -207,20 +207,12 @@ func loadTask(ctx context.Context, q store.Queryer, id string) (*Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT enterprise_id FROM lab_task_enterprises WHERE task_id = ? ORDER BY enterprise_id`, id)
+	es, err := store.Column[string](ctx, q, `SELECT enterprise_id FROM lab_task_enterprises WHERE task_id = ? ORDER BY enterprise_id`, id)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	t.Enterprises = []string{}
-	for rows.Next() {
-		var e string
-		if err := rows.Scan(&e); err != nil {
-			return nil, err
-		}
-		t.Enterprises = append(t.Enterprises, e)
-	}
-	return t, rows.Err()
+	t.Enterprises = append([]string{}, es...)
+	return t, nil
 }
 
 // canSeeTask: officials of the region and the assigned institution. An

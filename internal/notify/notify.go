@@ -109,7 +109,7 @@ func send(ctx context.Context, tx *store.Tx, n Notice) (bool, error) {
 // sendAll sends n to every user the query names and returns how many new
 // notifications were stored.
 func sendAll(ctx context.Context, tx *store.Tx, n Notice, query string, args ...any) (int, error) {
-	ids, err := store.Strings(ctx, tx, query, args...)
+	ids, err := store.Column[string](ctx, tx, query, args...)
 	if err != nil {
 		return 0, err
 	}

@@ -483,20 +483,15 @@ func AddInspectionTasks(ctx context.Context, db *store.DB, who *auth.User, inspe
 }
 
 func inspectionTaskSet(ctx context.Context, q store.Queryer, inspectionID string) (map[string]bool, error) {
-	rows, err := q.Query(ctx, `SELECT task_id FROM inspection_tasks WHERE inspection_id = ?`, inspectionID)
+	ids, err := store.Column[string](ctx, q, `SELECT task_id FROM inspection_tasks WHERE inspection_id = ?`, inspectionID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	out := map[string]bool{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
+	for _, id := range ids {
 		out[id] = true
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DrawTasks is the draw rule, kept pure so that anyone holding a recorded
@@ -540,23 +535,10 @@ func DrawInspectionTasks(ctx context.Context, db *store.DB, who *auth.User, insp
 		if in.Status == InspectionDone {
 			return fielderr.New("n", "rule.inspection.done")
 		}
-		rows, err := tx.Query(ctx, `SELECT id FROM tasks WHERE plan_id = ? AND lead_department_id = ? AND status IN (?, ?)
+		pool, err := store.Column[string](ctx, tx, `SELECT id FROM tasks WHERE plan_id = ? AND lead_department_id = ? AND status IN (?, ?)
 			AND id NOT IN (SELECT task_id FROM inspection_tasks WHERE inspection_id = ?) ORDER BY id`,
 			in.PlanID, in.DepartmentID, TaskPublished, TaskSigned, in.ID)
 		if err != nil {
-			return err
-		}
-		var pool []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			pool = append(pool, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		have, err := inspectionTaskSet(ctx, tx, in.ID)

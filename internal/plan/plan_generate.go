@@ -220,5 +220,5 @@ func GeneratePlan(ctx context.Context, db *store.DB, region string, n int, seed 
 func genPick[T any](r *mrand.Rand, xs []T) T { return xs[r.Intn(len(xs))] }
 
 func enabledUsers(ctx context.Context, q store.Queryer, dept string) ([]string, error) {
-	return store.Strings(ctx, q, `SELECT id FROM users WHERE department_id = ? AND disabled = ? ORDER BY id`, dept, false)
+	return store.Column[string](ctx, q, `SELECT id FROM users WHERE department_id = ? AND disabled = ? ORDER BY id`, dept, false)
 }

@@ -273,16 +273,17 @@ type Queryer interface {
 	Rebind(q string) string
 }
 
-// Strings runs a query of one text column and returns its values in order.
-func Strings(ctx context.Context, q Queryer, query string, args ...any) ([]string, error) {
+// Column runs a query of one column and returns its values in order, each
+// scanned into a T.
+func Column[T any](ctx context.Context, q Queryer, query string, args ...any) ([]T, error) {
 	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []string
+	var out []T
 	for rows.Next() {
-		var v string
+		var v T
 		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}

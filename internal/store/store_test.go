@@ -144,12 +144,12 @@ func TestBulkOpenOnPostgres(t *testing.T) {
 	}
 }
 
-// Strings reads one text column in the query's order, on both databases,
+// Column reads one column in the query's order, on both databases,
 // and an empty result is no error.
-func TestStrings(t *testing.T) {
+func TestColumn(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		got, err := store.Strings(ctx, db, `SELECT code FROM regions WHERE code = ?`, "no-such-region")
+		got, err := store.Column[string](ctx, db, `SELECT code FROM regions WHERE code = ?`, "no-such-region")
 		if err != nil || len(got) != 0 {
 			t.Fatalf("empty: %v, %v", got, err)
 		}
@@ -162,7 +162,7 @@ func TestStrings(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		got, err = store.Strings(ctx, db, `SELECT v FROM strings_probe WHERE v <> ? ORDER BY v DESC`, "b")
+		got, err = store.Column[string](ctx, db, `SELECT v FROM strings_probe WHERE v <> ? ORDER BY v DESC`, "b")
 		if err != nil || strings.Join(got, ",") != "c,a" {
 			t.Fatalf("Strings: %v, %v", got, err)
 		}

@@ -435,7 +435,7 @@ func ListJobs(ctx context.Context, db *store.DB, owner string, limit int) ([]*Jo
 	}
 	q += ` ORDER BY created_at DESC LIMIT ?`
 	args = append(args, limit)
-	ids, err := store.Strings(ctx, db, q, args...)
+	ids, err := store.Column[string](ctx, db, q, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -461,35 +461,21 @@ func resolveNodes(ctx context.Context, db *store.DB, uris []string) ([]any, erro
 			exact = append(exact, u)
 			continue
 		}
-		rows, err := db.Query(ctx, `SELECT id FROM trace_nodes WHERE uri >= ? AND uri < ?`, prefix, prefix+"\U0010FFFF")
+		ids, err := store.Column[int64](ctx, db, `SELECT id FROM trace_nodes WHERE uri >= ? AND uri < ?`, prefix, prefix+"\U0010FFFF")
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, err
-			}
+		for _, id := range ids {
 			out = append(out, id)
 		}
-		rows.Close()
 	}
 	if len(exact) > 0 {
-		rows, err := db.Query(ctx, `SELECT id FROM trace_nodes WHERE uri IN (`+placeholders(len(exact))+`)`, exact...)
+		ids, err := store.Column[int64](ctx, db, `SELECT id FROM trace_nodes WHERE uri IN (`+placeholders(len(exact))+`)`, exact...)
 		if err != nil {
 			return nil, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return nil, err
-			}
+		for _, id := range ids {
 			out = append(out, id)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
 		}
 	}
 	return out, nil

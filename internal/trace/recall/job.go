@@ -34,7 +34,7 @@ func Recompute(ctx context.Context, db *store.DB) (RecomputeResult, error) {
 		return res, err
 	}
 	now := nowOf(ctx)
-	ids, err := store.Strings(ctx, db, `SELECT id FROM recalls WHERE status = ? ORDER BY opened_at, id`, StatusOpen)
+	ids, err := store.Column[string](ctx, db, `SELECT id FROM recalls WHERE status = ? ORDER BY opened_at, id`, StatusOpen)
 	if err != nil {
 		return res, err
 	}

@@ -321,21 +321,8 @@ func partyEnterprises(ctx context.Context, db *store.DB, parties []int64, uri ma
 		others = append(others, p)
 	}
 	for uscc, ps := range byUSCC {
-		rows, err := db.Query(ctx, `SELECT id FROM enterprises WHERE uscc = ? ORDER BY id`, uscc)
+		found, err := store.Column[string](ctx, db, `SELECT id FROM enterprises WHERE uscc = ? ORDER BY id`, uscc)
 		if err != nil {
-			return nil, err
-		}
-		var found []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			found = append(found, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return nil, err
 		}
 		if len(found) == 1 { // one code registered in two regions is left for the officer

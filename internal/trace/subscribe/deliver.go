@@ -102,7 +102,7 @@ func dueArgs(now int64) []any { return []any{now, now, true, now} }
 
 // due lists the IDs of the subscriptions due at now.
 func (d *Deliverer) due(ctx context.Context, now int64) ([]string, error) {
-	return store.Strings(ctx, d.DB, `SELECT id FROM epcis_subscriptions WHERE `+dueWhere+`
+	return store.Column[string](ctx, d.DB, `SELECT id FROM epcis_subscriptions WHERE `+dueWhere+`
 		ORDER BY next_attempt_at, id LIMIT 1000`, dueArgs(now)...)
 }
 

@@ -47,9 +47,7 @@ func Links(ctx context.Context, q store.Queryer) ([]Link, error) {
 	for i := range own {
 		k := Key(own[i].Name)
 		mine[k] = true
-		_, s := synonyms[own[i].Name]
-		_, b := broader[own[i].Name]
-		own[i].Overrides = s || b || synKeys[k] != "" || upKeys[k] != ""
+		own[i].Overrides = synKeys[k] != "" || upKeys[k] != ""
 	}
 	var built []Link
 	for name, target := range synonyms {

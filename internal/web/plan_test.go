@@ -17,6 +17,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/store/storetest"
+	"github.com/hallmark-platform/hallmark/internal/workday"
 )
 
 // planFixture publishes a plan of this year with two tasks owned by the
@@ -141,7 +142,9 @@ func TestTaskAndBulletinAPI(t *testing.T) {
 		}
 
 		// A bulletin over the year: 201 with its id, readable, and a workbook.
-		body := `{"plan": "` + planID + `", "from": "` + time.Now().Format("2006") + `-01-01", "to": "` + time.Now().Format("2006-01-02") + `"}`
+		// Dates are the office's, in Asia/Shanghai, whatever the machine's zone.
+		today := time.Now().In(workday.Shanghai)
+		body := `{"plan": "` + planID + `", "from": "` + today.Format("2006") + `-01-01", "to": "` + today.Format("2006-01-02") + `"}`
 		resp := s.do(auth.RoleAdmin, "POST", "/api/v1/bulletins", strings.NewReader(body), "application/json")
 		if resp.StatusCode != http.StatusCreated {
 			t.Fatalf("bulletin: %d %s", resp.StatusCode, readBody(t, resp))
@@ -208,7 +211,7 @@ func TestPlanImportFromThePage(t *testing.T) {
 	put("序号", "二、")
 	put("工作内容", "健全质量检测体系")
 	put("牵头单位", "没有这个单位")
-	put("完成时限", time.Now().Format("2006")+"-12-31")
+	put("完成时限", time.Now().In(workday.Shanghai).Format("2006")+"-12-31")
 	upload := func() *http.Response {
 		var file, body bytes.Buffer
 		if err := tpl.Write(&file); err != nil {

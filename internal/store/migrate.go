@@ -36,6 +36,19 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
+// MigrateDownTo undoes every applied migration newer than version, to step
+// back a release.
+func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
+	p, err := db.provider()
+	if err != nil {
+		return err
+	}
+	if _, err := p.DownTo(ctx, version); err != nil {
+		return fmt.Errorf("migrate down: %w", err)
+	}
+	return nil
+}
+
 // MigrationStatus reports the applied version and the newest available one.
 func (db *DB) MigrationStatus(ctx context.Context) (current, latest int64, err error) {
 	p, err := db.provider()

@@ -14,22 +14,70 @@ import (
 // Role is the part an identifier plays in an event; epcis_event_nodes keeps it.
 type Role int16
 
-// Roles, as stored.
+// Roles, as stored. A source or destination of one of the CBV's three types
+// is stored under a role of its own, so that EQ_source_owning_party and the
+// like are answered from the node index; one of another type is stored as
+// RoleSource or RoleDestination with its type in epcis_event_fields.
 const (
-	RoleEPC         Role = 1  // epcList
-	RoleParent      Role = 2  // parentID
-	RoleChild       Role = 3  // childEPCs
-	RoleInput       Role = 4  // inputEPCList
-	RoleOutput      Role = 5  // outputEPCList
-	RoleClass       Role = 6  // quantityList epcClass
-	RoleChildClass  Role = 7  // childQuantityList
-	RoleInputClass  Role = 8  // inputQuantityList
-	RoleOutputClass Role = 9  // outputQuantityList
-	RoleSource      Role = 10 // sourceList
-	RoleDestination Role = 11 // destinationList
-	RoleReadPoint   Role = 12 // readPoint
-	RoleBizLocation Role = 13 // bizLocation
+	RoleEPC                  Role = 1  // epcList
+	RoleParent               Role = 2  // parentID
+	RoleChild                Role = 3  // childEPCs
+	RoleInput                Role = 4  // inputEPCList
+	RoleOutput               Role = 5  // outputEPCList
+	RoleClass                Role = 6  // quantityList epcClass
+	RoleChildClass           Role = 7  // childQuantityList
+	RoleInputClass           Role = 8  // inputQuantityList
+	RoleOutputClass          Role = 9  // outputQuantityList
+	RoleSource               Role = 10 // sourceList, of a type outside the CBV
+	RoleDestination          Role = 11 // destinationList, of a type outside the CBV
+	RoleReadPoint            Role = 12 // readPoint
+	RoleBizLocation          Role = 13 // bizLocation
+	RoleSourceOwner          Role = 14 // sourceList, owning_party
+	RoleSourcePossessor      Role = 15 // sourceList, possessing_party
+	RoleSourceLocation       Role = 16 // sourceList, location
+	RoleDestinationOwner     Role = 17 // destinationList, owning_party
+	RoleDestinationPossessor Role = 18 // destinationList, possessing_party
+	RoleDestinationLocation  Role = 19 // destinationList, location
 )
+
+// sourceTypes are the CBV source/destination types with a role of their own:
+// the source role; the destination role is three above it.
+var sourceTypes = map[string]Role{"owning_party": RoleSourceOwner, "possessing_party": RoleSourcePossessor, "location": RoleSourceLocation}
+
+// SourceRoles and DestinationRoles are every role a source or a destination
+// is stored under.
+var (
+	SourceRoles      = []Role{RoleSource, RoleSourceOwner, RoleSourcePossessor, RoleSourceLocation}
+	DestinationRoles = []Role{RoleDestination, RoleDestinationOwner, RoleDestinationPossessor, RoleDestinationLocation}
+)
+
+// listRole is the role of an entry of a source (destination false) or
+// destination list of type typ, and whether the type is one outside the CBV.
+func listRole(destination bool, typ string) (Role, bool) {
+	r, ok := sourceTypes[BareCBV(typ)]
+	switch {
+	case !ok && destination:
+		return RoleDestination, true
+	case !ok:
+		return RoleSource, true
+	case destination:
+		return r + 3, false
+	}
+	return r, false
+}
+
+// IsObject reports whether the role names goods (EPCs and classes) rather
+// than a party or a place.
+func (r Role) IsObject() bool { return r >= RoleEPC && r <= RoleOutputClass }
+
+// IsSource and IsDestination report whether the role is that of a source or
+// a destination, of any type.
+func (r Role) IsSource() bool {
+	return r == RoleSource || (r >= RoleSourceOwner && r <= RoleSourceLocation)
+}
+func (r Role) IsDestination() bool {
+	return r == RoleDestination || (r >= RoleDestinationOwner && r <= RoleDestinationLocation)
+}
 
 // Edge kinds of trace_edges.
 const (
@@ -173,16 +221,16 @@ func parseEvent(raw map[string]any, at string) (*event, *ValidationError) {
 	if m, ok := raw["bizLocation"].(map[string]any); ok {
 		e.bizLocation = add(RoleBizLocation, m["id"], ptr(at, "bizLocation", "id"), nil, "")
 	}
-	for i, v := range list(raw["sourceList"]) {
-		m, _ := v.(map[string]any)
-		if c := add(RoleSource, m["source"], ptr(at, "sourceList", i, "source"), nil, ""); c != "" {
-			e.fields = append(e.fields, field{"source:" + str(m["type"]), c})
-		}
-	}
-	for i, v := range list(raw["destinationList"]) {
-		m, _ := v.(map[string]any)
-		if c := add(RoleDestination, m["destination"], ptr(at, "destinationList", i, "destination"), nil, ""); c != "" {
-			e.fields = append(e.fields, field{"destination:" + str(m["type"]), c})
+	for _, l := range []struct {
+		list, key   string
+		destination bool
+	}{{"sourceList", "source", false}, {"destinationList", "destination", true}} {
+		for i, v := range list(raw[l.list]) {
+			m, _ := v.(map[string]any)
+			role, other := listRole(l.destination, str(m["type"]))
+			if c := add(role, m[l.key], ptr(at, l.list, i, l.key), nil, ""); c != "" && other {
+				e.fields = append(e.fields, field{l.key + ":" + str(m["type"]), c})
+			}
 		}
 	}
 	for _, v := range list(raw["bizTransactionList"]) {

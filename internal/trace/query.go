@@ -186,7 +186,11 @@ func ParseQuery(params url.Values) (*Query, error) {
 			if err != nil {
 				return nil, err
 			}
-			q.field(kind+":"+typ, uris)
+			if role, other := listRole(kind == "destination", typ); !other {
+				q.nodeMatch = append(q.nodeMatch, nodeMatch{param: k, roles: []Role{role}, uris: uris})
+			} else {
+				q.field(kind+":"+typ, uris)
+			}
 		case k == "EQ_errorReason":
 			norm := make([]string, len(vs))
 			for i, v := range vs {

@@ -258,7 +258,14 @@ func edgesOf(e *event, seq int64, id map[string]int64) []edge {
 	var out []edge
 	by := map[Role][]ref{}
 	for _, r := range e.refs {
-		by[r.role] = append(by[r.role], r)
+		role := r.role
+		switch {
+		case role.IsSource():
+			role = RoleSource
+		case role.IsDestination():
+			role = RoleDestination
+		}
+		by[role] = append(by[role], r)
 	}
 	seen := map[[3]int64]bool{}
 	add := func(src, dst ref, kind int, qty *float64, uom string) {

@@ -20,6 +20,8 @@ package genealogy
 import (
 	"math"
 	"time"
+
+	"github.com/hallmark-platform/hallmark/internal/trace"
 )
 
 // Kind is the kind of a trace edge, as stored in trace_edges.kind.
@@ -33,29 +35,26 @@ const (
 	CustodyFrom Kind = 4 // source party or location -> object
 )
 
-// Role is the part an identifier plays in an event (epcis_event_nodes.role).
-type Role int16
+// Role is the part an identifier plays in an event (epcis_event_nodes.role);
+// capture defines them.
+type Role = trace.Role
 
 // Roles, as stored.
 const (
-	RoleEPC         Role = 1
-	RoleParent      Role = 2
-	RoleChild       Role = 3
-	RoleInput       Role = 4
-	RoleOutput      Role = 5
-	RoleClass       Role = 6
-	RoleChildClass  Role = 7
-	RoleInputClass  Role = 8
-	RoleOutputClass Role = 9
-	RoleSource      Role = 10
-	RoleDestination Role = 11
-	RoleReadPoint   Role = 12
-	RoleBizLocation Role = 13
+	RoleEPC         = trace.RoleEPC
+	RoleParent      = trace.RoleParent
+	RoleChild       = trace.RoleChild
+	RoleInput       = trace.RoleInput
+	RoleOutput      = trace.RoleOutput
+	RoleClass       = trace.RoleClass
+	RoleChildClass  = trace.RoleChildClass
+	RoleInputClass  = trace.RoleInputClass
+	RoleOutputClass = trace.RoleOutputClass
+	RoleSource      = trace.RoleSource
+	RoleDestination = trace.RoleDestination
+	RoleReadPoint   = trace.RoleReadPoint
+	RoleBizLocation = trace.RoleBizLocation
 )
-
-// IsObject reports whether the role names goods (EPCs and classes) rather
-// than a party or a place.
-func (r Role) IsObject() bool { return r >= RoleEPC && r <= RoleOutputClass }
 
 // Direction is which way a walk goes.
 type Direction int8

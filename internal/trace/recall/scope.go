@@ -346,8 +346,8 @@ func partyEnterprises(ctx context.Context, db *store.DB, parties []int64, uri ma
 			return nil, err
 		}
 		rows, err = db.Query(ctx, `SELECT n.node, e.owner_id FROM epcis_event_nodes n JOIN epcis_events e ON e.seq = n.seq
-			WHERE n.node IN (`+marks(len(part))+`) AND n.role = ? AND e.biz_step = 'receiving' AND e.owner_id <> ''
-			AND e.error_time IS NULL`, append(int64s(part), int(genealogy.RoleDestination))...)
+			WHERE n.node IN (`+marks(len(part))+`) AND n.role IN (`+marks(len(trace.DestinationRoles))+`) AND e.biz_step = 'receiving'
+			AND e.owner_id <> '' AND e.error_time IS NULL`, append(int64s(part), anys(trace.DestinationRoles)...)...)
 		if err != nil {
 			return nil, err
 		}
@@ -478,10 +478,13 @@ func enterpriseNames(ctx context.Context, q store.Queryer, ids []string) (map[st
 
 func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
 
-func int64s(ids []int64) []any {
-	out := make([]any, len(ids))
-	for i, id := range ids {
-		out[i] = id
+func int64s(ids []int64) []any { return anys(ids) }
+
+// anys turns a list into query arguments.
+func anys[T any](v []T) []any {
+	out := make([]any, len(v))
+	for i, x := range v {
+		out[i] = x
 	}
 	return out
 }

@@ -99,6 +99,12 @@ func CheckDocument(doc map[string]any, behaviour string) ([]*event, *ValidationE
 // store writes them in few statements.
 const checkChunk = 100
 
+// checkSlots bounds how many chunks are checked at once across all
+// captures: one core is left to writing (SQLite's single writer, or the
+// PostgreSQL server beside us), so that checking the next documents does not
+// slow the one being written, which every capture waits for.
+var checkSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
+
 // checking is a document's events being checked on every core, chunk by
 // chunk, so that a capture stores one chunk while the next is checked.
 type checking struct {
@@ -154,6 +160,7 @@ func startCheck(doc map[string]any, recordTime int64) (*checking, *ValidationErr
 				default:
 				}
 				ch := &c.chunks[i]
+				checkSlots <- struct{}{}
 				problems := &ValidationError{}
 				for j := i * checkChunk; j < min((i+1)*checkChunk, len(evs)); j++ {
 					p := ptr(at, j)
@@ -178,6 +185,7 @@ func startCheck(doc map[string]any, recordTime int64) (*checking, *ValidationErr
 					}
 					ch.events = append(ch.events, e)
 				}
+				<-checkSlots
 				if len(problems.Problems) > 0 {
 					ch.bad = problems
 				}

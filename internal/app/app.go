@@ -29,6 +29,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Secure marks cookies Secure (set when served over TLS).
 	Secure bool
+	// PublicURL is the address the public reaches the platform at (see
+	// web.Config.PublicURL).
+	PublicURL string
 	// Blobs is the folder of evidence files; "" puts it beside the SQLite
 	// file (or in ./blobs for PostgreSQL).
 	Blobs string
@@ -96,6 +99,9 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if _, err := web.CheckPublicURL(o.PublicURL); err != nil {
+		return nil, err // before the database is touched
+	}
 	db, err := Open(ctx, o.DB)
 	if err != nil {
 		return nil, err
@@ -106,7 +112,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			return nil, err
 		}
 	}
-	cfg := web.Config{DB: db, Logger: o.Logger, Demo: o.Demo, SecureCookies: o.Secure, BlobDir: o.Blobs}
+	cfg := web.Config{DB: db, Logger: o.Logger, Demo: o.Demo, SecureCookies: o.Secure, PublicURL: o.PublicURL, BlobDir: o.Blobs}
 	if o.Demo {
 		cfg.DemoAccounts, cfg.DemoPassword = DemoAccounts(), demo.Password
 	}

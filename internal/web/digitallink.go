@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -81,16 +82,33 @@ func (t dlTarget) eventsParam() string {
 	return "MATCH_anyEPCClass"
 }
 
-// baseURL is the platform's public address for links and labels. The
-// server has no configured public URL, so it is the address the request
-// came to: https when the connection or the deployment (secure cookies)
-// says so.
+// baseURL is the platform's public address for links and labels: the
+// configured one, or else the address the request came to (https when the
+// connection or the deployment, by its secure cookies, says so).
 func (s *Server) baseURL(r *http.Request) string {
+	if s.cfg.PublicURL != "" {
+		return s.cfg.PublicURL
+	}
 	scheme := "http"
 	if r.TLS != nil || s.cfg.SecureCookies {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// CheckPublicURL checks a public address and returns it without a trailing
+// slash: an http or https URL of a host and nothing else, because every
+// route is served from the root. "" stays "" (no public address set).
+func CheckPublicURL(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("public URL %q: want http(s)://host[:port], nothing after the host", v)
+	}
+	return u.Scheme + "://" + u.Host, nil
 }
 
 // parseDigitalLink checks the request path as a Digital Link.

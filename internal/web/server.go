@@ -30,6 +30,11 @@ type Config struct {
 	DemoPassword string
 	// SecureCookies sets the Secure flag on cookies (behind TLS).
 	SecureCookies bool
+	// PublicURL is the address the public reaches the platform at (scheme
+	// and host, e.g. https://trace.example.gov.cn), written into QR labels,
+	// report verification links and Digital Link answers. Without it they
+	// use the address each request came to.
+	PublicURL string
 	// Now returns the current time; tests may fix it.
 	Now func() time.Time
 	// BlobDir is the folder of evidence files (blob.DirFor of the database
@@ -68,8 +73,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, mux: http.NewServeMux()}
 	var err error
+	if cfg.PublicURL, err = CheckPublicURL(cfg.PublicURL); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, mux: http.NewServeMux()}
 	if cfg.BlobDir == "" {
 		cfg.BlobDir = blob.DirFor(cfg.DB.DSN())
 		s.cfg.BlobDir = cfg.BlobDir

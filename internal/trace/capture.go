@@ -286,62 +286,99 @@ func withEvents(doc map[string]any, evs []any) map[string]any {
 // the job lists the bad ones. The job record, the events and the audit record
 // are written in one transaction.
 func Capture(ctx context.Context, db *store.DB, doc map[string]any, o Options) (*Job, error) {
-	if o.Behaviour == "" {
-		o.Behaviour = behaviourRollback
-	}
-	if o.Behaviour != behaviourRollback && o.Behaviour != behaviourProceed {
-		return nil, invalid("GS1-Capture-Error-Behaviour", "rule.epcis.behaviour", "rollback or proceed")
-	}
 	// Storing a chunk overlaps checking the next: the writer holds the
 	// transaction open while the checkers work, and a document refused
 	// part-way rolls back whole.
-	now := store.Now()
-	c, bad := startCheck(doc, now)
-	if bad != nil {
-		return nil, bad
+	c, o, err := beginCapture(doc, o)
+	if err != nil {
+		return nil, err
 	}
 	defer c.stop()
-	job := &Job{ID: store.NewID(), CreatedAt: now, Behaviour: o.Behaviour, Owner: o.Owner, CreatedBy: audit.ActorFrom(ctx).ID}
-	problems := &ValidationError{}
-	good := 0
-	err := db.Tx(ctx, func(tx *store.Tx) error {
-		w := newWriter(tx, job, false, now)
-		for i := range c.chunks {
-			evs, bad := c.chunk(i)
-			good += len(evs)
-			if bad != nil {
-				problems.Problems = append(problems.Problems, bad.Problems...)
-				if o.Behaviour == behaviourRollback && len(problems.Problems) >= 10 {
-					break
-				}
-			}
-			if len(problems.Problems) > 0 && o.Behaviour == behaviourRollback {
-				continue // refused whole: only the problems matter now
-			}
-			n, err := w.store(ctx, evs)
-			if err != nil {
-				return err
-			}
-			job.Events += n
-		}
-		if len(problems.Problems) > 0 {
-			if o.Behaviour == behaviourRollback || good == 0 {
-				return problems
-			}
-			job.Errors = append(problems.Problems, job.Errors...)
-		}
-		job.FinishedAt = store.Now()
-		job.Success = len(job.Errors) == 0
-		if err := insertJob(ctx, tx, job); err != nil {
-			return err
-		}
-		return audit.Write(ctx, tx, audit.Entry{Action: "capture", Entity: "epcis_capture", EntityID: job.ID,
-			After: map[string]any{"events": job.Events, "owner": o.Owner, "behaviour": o.Behaviour, "errors": len(job.Errors)}})
+	var job *Job
+	err = db.Tx(ctx, func(tx *store.Tx) error {
+		job, err = c.write(ctx, tx, o)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return job, nil
+}
+
+// CaptureTx is Capture inside the caller's transaction, for records that
+// must not exist without their events (an incoming check, a recall
+// confirmation): both are stored, or neither. A refused document returns
+// its error and the caller's transaction should be rolled back.
+func CaptureTx(ctx context.Context, tx *store.Tx, doc map[string]any, o Options) (*Job, error) {
+	c, o, err := beginCapture(doc, o)
+	if err != nil {
+		return nil, err
+	}
+	defer c.stop()
+	return c.write(ctx, tx, o)
+}
+
+// capturing is a document being checked, with the job it will be stored as.
+type capturing struct {
+	*checking
+	job *Job
+	now int64
+}
+
+func beginCapture(doc map[string]any, o Options) (*capturing, Options, error) {
+	if o.Behaviour == "" {
+		o.Behaviour = behaviourRollback
+	}
+	if o.Behaviour != behaviourRollback && o.Behaviour != behaviourProceed {
+		return nil, o, invalid("GS1-Capture-Error-Behaviour", "rule.epcis.behaviour", "rollback or proceed")
+	}
+	now := store.Now()
+	c, bad := startCheck(doc, now)
+	if bad != nil {
+		return nil, o, bad
+	}
+	return &capturing{checking: c, now: now, job: &Job{ID: store.NewID(), CreatedAt: now, Behaviour: o.Behaviour, Owner: o.Owner}}, o, nil
+}
+
+// write stores the events as their chunks pass the check, then the job and
+// its audit record.
+func (c *capturing) write(ctx context.Context, tx *store.Tx, o Options) (*Job, error) {
+	job := c.job
+	job.CreatedBy = audit.ActorFrom(ctx).ID
+	problems := &ValidationError{}
+	good := 0
+	w := newWriter(tx, job, false, c.now)
+	for i := range c.chunks {
+		evs, bad := c.chunk(i)
+		good += len(evs)
+		if bad != nil {
+			problems.Problems = append(problems.Problems, bad.Problems...)
+			if o.Behaviour == behaviourRollback && len(problems.Problems) >= 10 {
+				break
+			}
+		}
+		if len(problems.Problems) > 0 && o.Behaviour == behaviourRollback {
+			continue // refused whole: only the problems matter now
+		}
+		n, err := w.store(ctx, evs)
+		if err != nil {
+			return nil, err
+		}
+		job.Events += n
+	}
+	if len(problems.Problems) > 0 {
+		if o.Behaviour == behaviourRollback || good == 0 {
+			return nil, problems
+		}
+		job.Errors = append(problems.Problems, job.Errors...)
+	}
+	job.FinishedAt = store.Now()
+	job.Success = len(job.Errors) == 0
+	if err := insertJob(ctx, tx, job); err != nil {
+		return nil, err
+	}
+	return job, audit.Write(ctx, tx, audit.Entry{Action: "capture", Entity: "epcis_capture", EntityID: job.ID,
+		After: map[string]any{"events": job.Events, "owner": o.Owner, "behaviour": o.Behaviour, "errors": len(job.Errors)}})
 }
 
 // CaptureJSON decodes and captures a JSON-LD document with the default

@@ -11,10 +11,11 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/store/storetest"
+	"github.com/hallmark-platform/hallmark/internal/trace"
 )
 
-// pending stores an entry of ent as record does, without capturing it.
-func pending(t *testing.T, ctx context.Context, db *store.DB, who *auth.User, lot string) Entry {
+// prepared is an entry of ent as record checks it, not yet stored.
+func prepared(t *testing.T, ctx context.Context, db *store.DB, who *auth.User, lot string) Entry {
 	t.Helper()
 	var e Entry
 	err := db.Tx(ctx, func(tx *store.Tx) error {
@@ -28,14 +29,22 @@ func pending(t *testing.T, ctx context.Context, db *store.DB, who *auth.User, lo
 		if err != nil {
 			return err
 		}
-		if err := errs.Err(); err != nil {
-			return err
-		}
 		e.ID = store.NewID()
 		e.EventID = EventIDOf(e.ID)
-		return insert(ctx, tx, []Entry{e}, "create")
+		return errs.Err()
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// pending stores an entry without its event, as stores from before entries
+// and events shared a transaction could be left by a stop between the two.
+func pending(t *testing.T, ctx context.Context, db *store.DB, who *auth.User, lot string) Entry {
+	t.Helper()
+	e := prepared(t, ctx, db, who, lot)
+	if err := db.Tx(ctx, func(tx *store.Tx) error { return insert(ctx, tx, []Entry{e}, "create") }); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -65,24 +74,39 @@ func TestNoEntryWithoutItsEvent(t *testing.T) {
 		}
 		who := &auth.User{ID: "u", Role: auth.RoleEnterprise, RegionCode: "152921", EnterpriseID: ent.ID}
 
-		// A capture that fails takes the entry away again.
-		bad := pending(t, ctx, db, who, "B1")
+		// An entry whose event is refused is not stored either.
+		bad := prepared(t, ctx, db, who, "B1")
 		bad.LotID = "not an identifier"
-		if err := capture(ctx, db, []Entry{bad}); err == nil {
+		if err := db.Tx(ctx, func(tx *store.Tx) error { return storeWithEvents(ctx, tx, []Entry{bad}, "create") }); err == nil {
 			t.Fatal("a bad event was captured")
 		}
 		if _, err := Get(ctx, db, who, bad.ID); !errors.Is(err, fielderr.ErrNotFound) {
-			t.Fatalf("the entry outlived its failed capture: %v", err)
+			t.Fatalf("the entry was stored without its event: %v", err)
 		}
 		if countEvents(t, db, bad.EventID) != 0 {
 			t.Fatal("an event was stored")
 		}
+		good := prepared(t, ctx, db, who, "G1")
+		if err := db.Tx(ctx, func(tx *store.Tx) error { return storeWithEvents(ctx, tx, []Entry{good}, "create") }); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := Get(ctx, db, who, good.ID); err != nil || got.CapturedAt == 0 || countEvents(t, db, good.EventID) != 1 {
+			t.Fatalf("entry with its event: %+v %v", got, err)
+		}
 
-		// An entry whose capture never ran is captured by CaptureMissing; one
-		// whose event was stored but not marked is marked, not stored twice.
+		// An entry left without its event by an earlier store is captured by
+		// CaptureMissing; one whose event was stored but not marked is
+		// marked, not stored twice.
 		lost := pending(t, ctx, db, who, "L1")
 		half := pending(t, ctx, db, who, "H1")
-		if _, err := captureEvents(ctx, db, []Entry{half}); err != nil {
+		doc, err := document([]Entry{half})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Tx(ctx, func(tx *store.Tx) error {
+			_, err := trace.CaptureTx(ctx, tx, doc, trace.Options{Owner: half.EnterpriseID})
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
 		n, err := CaptureMissing(ctx, db, 0)

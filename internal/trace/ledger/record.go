@@ -125,12 +125,9 @@ func record(ctx context.Context, db *store.DB, who *auth.User, in input) (*Entry
 		e.ID = store.NewID()
 		e.EventID = EventIDOf(e.ID)
 		e.CreatedBy, e.CreatedAt = audit.ActorFrom(ctx).ID, store.Now()
-		return insert(ctx, tx, []Entry{e}, "create")
+		return storeWithEvents(ctx, tx, []Entry{e}, "create")
 	})
 	if err != nil {
-		return nil, err
-	}
-	if err := capture(ctx, db, []Entry{e}); err != nil {
 		return nil, err
 	}
 	return Get(ctx, db, who, e.ID)
@@ -213,44 +210,34 @@ func insert(ctx context.Context, tx *store.Tx, entries []Entry, action string) e
 	return jobs.EmitMany(ctx, tx, TopicRecorded, events)
 }
 
-// capture stores the entries' events (one document, all or nothing) and
-// marks the entries captured. trace.Capture runs its own transaction, so
-// the entries are committed first; if the capture fails they are deleted
-// again, and if even that fails they stay unmarked for CaptureMissing.
-// Either way no entry is left without its event for longer than it takes
-// CaptureMissing to run, and no event without its entry.
-func capture(ctx context.Context, db *store.DB, entries []Entry) error {
-	job, err := captureEvents(ctx, db, entries)
-	if err != nil {
-		if uerr := undo(ctx, db, entries); uerr != nil {
-			return errors.Join(err, fmt.Errorf("ledger: entries kept for a later capture: %w", uerr))
-		}
+// storeWithEvents writes entries and their events inside tx: an entry is never kept
+// without its event, nor an event without its entry.
+func storeWithEvents(ctx context.Context, tx *store.Tx, entries []Entry, action string) error {
+	if err := insert(ctx, tx, entries, action); err != nil {
 		return err
 	}
-	return markCaptured(ctx, db, entries, job.ID)
+	return capture(ctx, tx, entries)
 }
 
-func captureEvents(ctx context.Context, db *store.DB, entries []Entry) (*trace.Job, error) {
+// capture stores the entries' events (one document, all or nothing) and
+// marks the entries captured, inside tx.
+func capture(ctx context.Context, tx *store.Tx, entries []Entry) error {
 	doc, err := document(entries)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	job, err := trace.Capture(ctx, db, doc, trace.Options{Owner: entries[0].EnterpriseID})
+	job, err := trace.CaptureTx(ctx, tx, doc, trace.Options{Owner: entries[0].EnterpriseID})
 	if err != nil {
-		return nil, fmt.Errorf("ledger: capture: %w", err)
+		return fmt.Errorf("ledger: capture: %w", err)
 	}
-	return job, nil
-}
-
-func markCaptured(ctx context.Context, db *store.DB, entries []Entry, jobID string) error {
 	now := store.Now()
 	for i := 0; i < len(entries); i += 500 {
 		part := entries[i:min(i+500, len(entries))]
-		args := []any{now, jobID}
+		args := []any{now, job.ID}
 		for _, e := range part {
 			args = append(args, e.ID)
 		}
-		if _, err := db.Exec(ctx, `UPDATE ledger_entries SET captured_at = ?, capture_id = ? WHERE id IN (`+
+		if _, err := tx.Exec(ctx, `UPDATE ledger_entries SET captured_at = ?, capture_id = ? WHERE id IN (`+
 			strings.Repeat(",?", len(part))[1:]+`)`, args...); err != nil {
 			return err
 		}
@@ -258,36 +245,12 @@ func markCaptured(ctx context.Context, db *store.DB, entries []Entry, jobID stri
 	return nil
 }
 
-// undo deletes entries whose events could not be captured, with an audit
-// record saying why.
-func undo(ctx context.Context, db *store.DB, entries []Entry) error {
-	return db.Tx(ctx, func(tx *store.Tx) error {
-		var records []audit.Entry
-		for i := 0; i < len(entries); i += 500 {
-			part := entries[i:min(i+500, len(entries))]
-			var ids []any
-			for _, e := range part {
-				ids = append(ids, e.ID)
-				records = append(records, audit.Entry{Action: "delete", Entity: "ledger_entry", EntityID: e.ID,
-					RegionCode: e.RegionCode, After: map[string]any{"reason": "capture_failed"}})
-			}
-			in := strings.Repeat(",?", len(ids))[1:]
-			if _, err := tx.Exec(ctx, `DELETE FROM ledger_files WHERE entry_id IN (`+in+`)`, ids...); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `DELETE FROM ledger_entries WHERE id IN (`+in+`) AND captured_at IS NULL`, ids...); err != nil {
-				return err
-			}
-		}
-		return audit.WriteMany(ctx, tx, records)
-	})
-}
-
 // CaptureMissing captures the events of entries recorded at least minAge
-// ago whose capture did not finish (the process stopped between the two
-// transactions), enterprise by enterprise, and returns how many it marked.
-// Capture is idempotent, so an event stored before the stop is not stored
-// twice. It is meant to run every few minutes from the job runner.
+// ago that have none on record, enterprise by enterprise, and returns how
+// many it marked. Entries are written with their events in one transaction
+// now; stores from before kept them in two, and a stop between left entries
+// to capture here. Capture is idempotent, so an event stored before such a
+// stop is not stored twice. It runs every few minutes from the job runner.
 func CaptureMissing(ctx context.Context, db *store.DB, minAge time.Duration) (int, error) {
 	before := store.Now() - minAge.Milliseconds()
 	rows, err := db.Query(ctx, `SELECT `+entryCols+entryFrom+` WHERE l.captured_at IS NULL AND l.created_at <= ?
@@ -315,11 +278,7 @@ func CaptureMissing(ctx context.Context, db *store.DB, minAge time.Duration) (in
 			j++
 		}
 		part := pending[i:j]
-		job, err := captureEvents(ctx, db, part)
-		if err != nil {
-			return n, err
-		}
-		if err := markCaptured(ctx, db, part, job.ID); err != nil {
+		if err := db.Tx(ctx, func(tx *store.Tx) error { return capture(ctx, tx, part) }); err != nil {
 			return n, err
 		}
 		n += len(part)

@@ -249,10 +249,7 @@ func Import(ctx context.Context, db *store.DB, who *auth.User, kind, enterpriseI
 		e.EventID = EventIDOf(e.ID)
 		e.CreatedBy, e.CreatedAt = who2, now
 	}
-	if err := db.Tx(ctx, func(tx *store.Tx) error { return insert(ctx, tx, entries, "import") }); err != nil {
-		return rep, err
-	}
-	if err := capture(ctx, db, entries); err != nil {
+	if err := db.Tx(ctx, func(tx *store.Tx) error { return storeWithEvents(ctx, tx, entries, "import") }); err != nil {
 		return rep, err
 	}
 	rep.Inserted = len(entries)

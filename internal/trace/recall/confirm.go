@@ -113,19 +113,8 @@ func Confirm(ctx context.Context, db *store.DB, who *auth.User, recallID string,
 	if err != nil {
 		return nil, err
 	}
-	job, err := trace.Capture(ctx, db, confirmationDocument(c, class, now), trace.Options{Owner: h.EnterpriseID})
-	if trace.IsValidation(err) {
-		// The snapshot's lot is an identifier capture refuses in this
-		// place (a pattern of the scope): name the field it came from.
-		return nil, fielderr.New("lot", "rule.epcis.schema")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !job.Success {
-		return nil, fielderr.New("action", "rule.epcis.schema")
-	}
 	c.EventID = "urn:uuid:" + c.ID
+	// The confirmation and its EPCIS event are stored together or not at all.
 	err = db.Tx(ctx, func(tx *store.Tx) error {
 		cur, err := getRecall(ctx, tx, r.ID, tx.ForUpdate())
 		if err != nil {
@@ -140,6 +129,18 @@ func Confirm(ctx context.Context, db *store.DB, who *auth.User, recallID string,
 		}
 		if status == HolderDone {
 			return fielderr.New("holder_id", "rule.recall.holder_done")
+		}
+		job, err := trace.CaptureTx(ctx, tx, confirmationDocument(c, class, now), trace.Options{Owner: h.EnterpriseID})
+		if trace.IsValidation(err) {
+			// The snapshot's lot is an identifier capture refuses in this
+			// place (a pattern of the scope): name the field it came from.
+			return fielderr.New("lot", "rule.epcis.schema")
+		}
+		if err != nil {
+			return err
+		}
+		if !job.Success {
+			return fielderr.New("action", "rule.epcis.schema")
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO recall_confirmations (id, recall_id, holder_id, lot_uri, action, qty, uom, note,
 			evidence_hash, evidence_name, event_id, complete, created_by, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,

@@ -294,6 +294,17 @@ func TestConfirmationsCloseTheRecall(t *testing.T) {
 		if len(want) != 5 {
 			t.Fatalf("%d confirmations", len(want))
 		}
+		// Each is stored with its event and the refused ones with none: no
+		// event without its confirmation.
+		var events int
+		must(t, db.QueryRow(ctxAt(now), `SELECT COUNT(*) FROM epcis_events WHERE event_id LIKE 'urn:uuid:%'
+			AND event_id IN (SELECT 'urn:uuid:' || id FROM recall_confirmations)`).Scan(&events))
+		var all int
+		must(t, db.QueryRow(ctxAt(now), `SELECT COUNT(*) FROM epcis_events WHERE biz_step IN ('holding', 'destroying')
+			OR disposition IN ('recalled', 'returned', 'destroyed')`).Scan(&all))
+		if events != 5 || all != 5 {
+			t.Errorf("%d confirmation events with a confirmation, %d in all; want 5 and 5", events, all)
+		}
 		for id, w := range want {
 			var owner, disp, stepName string
 			must(t, db.QueryRow(ctxAt(now), `SELECT owner_id, disposition, biz_step FROM epcis_events WHERE event_id = ?`, id).

@@ -76,7 +76,7 @@ func checkDepartments(ctx context.Context, q store.Queryer, errs *fielderr.List,
 	known := map[string]bool{}
 	if len(ids) > 0 {
 		rows, err := q.Query(ctx, `SELECT id FROM departments WHERE region_code = ? AND id IN `+
-			valuesList(1, len(ids)), append([]any{region}, anySlice(ids)...)...)
+			valuesList(1, len(ids)), append([]any{region}, store.Args(ids)...)...)
 		if err != nil {
 			return nil, err
 		}
@@ -112,14 +112,6 @@ func checkDepartments(ctx context.Context, q store.Queryer, errs *fielderr.List,
 	}
 	sort.Strings(out)
 	return out, nil
-}
-
-func anySlice(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
 }
 
 func checkWeight(errs *fielderr.List, w float64) {

@@ -30,6 +30,7 @@ type Enterprise struct {
 	Industry           string `json:"industry"`
 	ContactName        string `json:"contact_name"`
 	ContactPhone       string `json:"contact_phone"`
+	GLN                string `json:"gln"`
 	Status             string `json:"status"`
 	DepartmentID       string `json:"department_id,omitempty"`
 	DepartmentName     string `json:"department_name,omitempty"`
@@ -48,7 +49,9 @@ func (e Enterprise) stored() Enterprise {
 // banner). Township is a township code or name under the region; Industry a
 // GB/T 4754 section letter; Status defaults to active.
 // USCCOverrideReason lets an officer or the office register a code that
-// fails its checksum but is real (e.g. confirmed on GSXT).
+// fails its checksum but is real (e.g. confirmed on GSXT). GLN is the
+// enterprise's GS1 global location number, when it has one: partners' EPCIS
+// data that names it by GLN alone is then known to be about it.
 type EnterpriseInput struct {
 	USCC               string `json:"uscc"`
 	USCCOverrideReason string `json:"uscc_override_reason"`
@@ -60,6 +63,7 @@ type EnterpriseInput struct {
 	Industry           string `json:"industry"`
 	ContactName        string `json:"contact_name"`
 	ContactPhone       string `json:"contact_phone"`
+	GLN                string `json:"gln"`
 	Status             string `json:"status"`
 	DepartmentID       string `json:"department_id"`
 }
@@ -77,6 +81,7 @@ type EnterprisePatch struct {
 	Industry           *string `json:"industry,omitempty"`
 	ContactName        *string `json:"contact_name,omitempty"`
 	ContactPhone       *string `json:"contact_phone,omitempty"`
+	GLN                *string `json:"gln,omitempty"`
 	Status             *string `json:"status,omitempty"`
 	DepartmentID       *string `json:"department_id,omitempty"`
 }
@@ -153,6 +158,16 @@ func validateEnterprise(ctx context.Context, lk *lookup, who *auth.User, in Ente
 			errs.Add("contact_phone", "rule.phone.format")
 		}
 	}
+	if g := strings.Join(strings.Fields(in.GLN), ""); g != "" {
+		switch err := codes.CheckGLN(g); {
+		case errors.Is(err, codes.ErrGS1Length):
+			errs.Add("gln", "rule.gln.length")
+		case err != nil:
+			errs.Add("gln", err.Error())
+		default:
+			e.GLN = g
+		}
+	}
 	if s := strings.TrimSpace(in.Status); s != "" {
 		if e.Status = normStatus(s); e.Status == "" {
 			errs.Add("status", "rule.enterprise.status")
@@ -172,6 +187,17 @@ func validateEnterprise(ctx context.Context, lk *lookup, who *auth.User, in Ente
 	return e, errs, nil
 }
 
+// glnTaken reports whether another enterprise has the GLN: a GLN names one
+// party, wherever it is registered.
+func glnTaken(ctx context.Context, q store.Queryer, gln, selfID string) (bool, error) {
+	if gln == "" {
+		return false, nil
+	}
+	var n int
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM enterprises WHERE gln = ? AND id <> ?`, gln, selfID).Scan(&n)
+	return n > 0, err
+}
+
 // usccTaken reports whether another enterprise of the region has the code.
 func usccTaken(ctx context.Context, q store.Queryer, region, uscc, selfID string) (bool, error) {
 	var n int
@@ -180,14 +206,14 @@ func usccTaken(ctx context.Context, q store.Queryer, region, uscc, selfID string
 }
 
 const enterpriseInsert = `INSERT INTO enterprises (id, region_code, uscc, uscc_checksum_ok, uscc_override, name, search_key,
-	legal_rep, address, township_code, industry, contact_name, contact_phone, status, department_id, created_at, updated_at)
+	legal_rep, address, township_code, industry, contact_name, contact_phone, gln, status, department_id, created_at, updated_at)
 	VALUES `
 
-const enterpriseInsertRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const enterpriseInsertRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func (e *Enterprise) insertArgs() []any {
 	return []any{e.ID, e.RegionCode, e.USCC, e.USCCChecksumOK, e.USCCOverrideReason, e.Name, SearchKey(e.Name),
-		e.LegalRep, e.Address, nullable(e.TownshipCode), e.Industry, e.ContactName, e.ContactPhone, e.Status,
+		e.LegalRep, e.Address, nullable(e.TownshipCode), e.Industry, e.ContactName, e.ContactPhone, e.GLN, e.Status,
 		nullable(e.DepartmentID), e.CreatedAt, e.UpdatedAt}
 }
 
@@ -214,6 +240,11 @@ func CreateEnterprise(ctx context.Context, db *store.DB, who *auth.User, in Ente
 			if taken {
 				errs.Add("uscc", "rule.uscc.taken")
 			}
+		}
+		if taken, err := glnTaken(ctx, tx, e.GLN, ""); err != nil {
+			return err
+		} else if taken {
+			errs.Add("gln", "rule.gln.taken")
 		}
 		if err := errs.Err(); err != nil {
 			return err
@@ -272,7 +303,7 @@ func UpdateEnterprise(ctx context.Context, db *store.DB, who *auth.User, id stri
 			USCC: before.USCC, USCCOverrideReason: before.USCCOverrideReason, Name: before.Name,
 			RegionCode: before.RegionCode, LegalRep: before.LegalRep, Address: before.Address,
 			Township: before.TownshipCode, Industry: before.Industry, ContactName: before.ContactName,
-			ContactPhone: before.ContactPhone, Status: before.Status, DepartmentID: before.DepartmentID,
+			ContactPhone: before.ContactPhone, GLN: before.GLN, Status: before.Status, DepartmentID: before.DepartmentID,
 		}
 		set := func(dst *string, src *string) {
 			if src != nil {
@@ -289,6 +320,7 @@ func UpdateEnterprise(ctx context.Context, db *store.DB, who *auth.User, id stri
 		set(&in.Industry, p.Industry)
 		set(&in.ContactName, p.ContactName)
 		set(&in.ContactPhone, p.ContactPhone)
+		set(&in.GLN, p.GLN)
 		set(&in.Status, p.Status)
 		set(&in.DepartmentID, p.DepartmentID)
 		if p.RegionCode != nil && *p.RegionCode == "" {
@@ -308,6 +340,13 @@ func UpdateEnterprise(ctx context.Context, db *store.DB, who *auth.User, id stri
 				errs.Add("uscc", "rule.uscc.taken")
 			}
 		}
+		if e.GLN != before.GLN {
+			if taken, err := glnTaken(ctx, tx, e.GLN, id); err != nil {
+				return err
+			} else if taken {
+				errs.Add("gln", "rule.gln.taken")
+			}
+		}
 		if err := errs.Err(); err != nil {
 			return err
 		}
@@ -319,9 +358,9 @@ func UpdateEnterprise(ctx context.Context, db *store.DB, who *auth.User, id stri
 		}
 		if _, err := tx.Exec(ctx, `UPDATE enterprises SET region_code = ?, uscc = ?, uscc_checksum_ok = ?, uscc_override = ?,
 			name = ?, search_key = ?, legal_rep = ?, address = ?, township_code = ?, industry = ?, contact_name = ?,
-			contact_phone = ?, status = ?, department_id = ?, updated_at = ? WHERE id = ?`,
+			contact_phone = ?, gln = ?, status = ?, department_id = ?, updated_at = ? WHERE id = ?`,
 			e.RegionCode, e.USCC, e.USCCChecksumOK, e.USCCOverrideReason, e.Name, SearchKey(e.Name), e.LegalRep,
-			e.Address, nullable(e.TownshipCode), e.Industry, e.ContactName, e.ContactPhone, e.Status,
+			e.Address, nullable(e.TownshipCode), e.Industry, e.ContactName, e.ContactPhone, e.GLN, e.Status,
 			nullable(e.DepartmentID), e.UpdatedAt, e.ID); err != nil {
 			if store.IsUniqueViolation(err) {
 				return fielderr.New("uscc", "rule.uscc.taken")
@@ -358,6 +397,7 @@ func changedFields(a, b Enterprise) []string {
 	add("industry", a.Industry != b.Industry)
 	add("contact_name", a.ContactName != b.ContactName)
 	add("contact_phone", a.ContactPhone != b.ContactPhone)
+	add("gln", a.GLN != b.GLN)
 	add("status", a.Status != b.Status)
 	add("department_id", a.DepartmentID != b.DepartmentID)
 	return out
@@ -376,7 +416,7 @@ func canSee(who *auth.User, e *Enterprise) bool {
 
 const enterpriseCols = `e.id, e.region_code, COALESCE(r.name, ''), e.uscc, e.uscc_checksum_ok, e.uscc_override, e.name,
 	e.legal_rep, e.address, COALESCE(e.township_code, ''), COALESCE(t.name, ''), e.industry, e.contact_name,
-	e.contact_phone, e.status, COALESCE(e.department_id, ''), COALESCE(d.name, ''), e.created_at, e.updated_at`
+	e.contact_phone, e.gln, e.status, COALESCE(e.department_id, ''), COALESCE(d.name, ''), e.created_at, e.updated_at`
 
 const enterpriseJoins = ` LEFT JOIN regions r ON r.code = e.region_code LEFT JOIN regions t ON t.code = e.township_code
 	LEFT JOIN departments d ON d.id = e.department_id`
@@ -385,7 +425,7 @@ func scanEnterprise(row interface{ Scan(...any) error }) (*Enterprise, error) {
 	var e Enterprise
 	err := row.Scan(&e.ID, &e.RegionCode, &e.RegionName, &e.USCC, &e.USCCChecksumOK, &e.USCCOverrideReason, &e.Name,
 		&e.LegalRep, &e.Address, &e.TownshipCode, &e.TownshipName, &e.Industry, &e.ContactName, &e.ContactPhone,
-		&e.Status, &e.DepartmentID, &e.DepartmentName, &e.CreatedAt, &e.UpdatedAt)
+		&e.GLN, &e.Status, &e.DepartmentID, &e.DepartmentName, &e.CreatedAt, &e.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}

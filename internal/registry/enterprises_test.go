@@ -1,10 +1,15 @@
 package registry_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/codes"
@@ -345,6 +350,86 @@ func TestSearchTotalsPastTheCountCap(t *testing.T) {
 			if err := codes.CheckUSCC(u); err != nil || !codes.USCCOrgCodeOK(u) {
 				t.Fatalf("generated %s: %v", u, err)
 			}
+		}
+	})
+}
+
+// An enterprise's GLN is checked (13 digits, GS1 check digit), names one
+// enterprise only, is shown and changed like any field, and travels through
+// the spreadsheet both ways.
+func TestEnterpriseGLN(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db)
+		glnOf := func(body string) string { return body + string(codes.GS1CheckDigit(body)) }
+		gln, second := glnOf("690123400000"), glnOf("690123400001")
+		wrong := gln[:12] + string('0'+(gln[12]-'0'+1)%10)
+		e := f.enterprise(t, registry.EnterpriseInput{USCC: usccHuawei, Name: "阿拉善左旗华为商贸有限公司", RegionCode: "152921",
+			GLN: " " + gln[:7] + " " + gln[7:] + " "})
+		if e.GLN != gln {
+			t.Fatalf("stored GLN %q", e.GLN)
+		}
+		for _, c := range []struct{ gln, rule string }{
+			{wrong, "rule.gs1.checksum"},
+			{"690123400000", "rule.gln.length"},
+			{"69012340000A2", "rule.gs1.digits"},
+			{gln, "rule.gln.taken"},
+		} {
+			_, err := registry.CreateEnterprise(ctx, db, f.officer, registry.EnterpriseInput{USCC: usccTencent, Name: "x",
+				RegionCode: "152921", GLN: c.gln})
+			wantRule(t, err, "gln", c.rule)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM enterprises`); n != 1 {
+			t.Fatalf("%d enterprises after refused GLNs, want 1", n)
+		}
+		other := f.enterprise(t, registry.EnterpriseInput{USCC: usccTencent, Name: "阿拉善腾讯", RegionCode: "152921"})
+		taken := gln
+		_, err := registry.UpdateEnterprise(ctx, db, f.officer, other.ID, registry.EnterprisePatch{GLN: &taken})
+		wantRule(t, err, "gln", "rule.gln.taken")
+		none := ""
+		cleared, err := registry.UpdateEnterprise(ctx, db, f.officer, e.ID, registry.EnterprisePatch{GLN: &none})
+		if err != nil || cleared.GLN != "" {
+			t.Fatalf("clearing the GLN: %+v, %v", cleared, err)
+		}
+		moved, err := registry.UpdateEnterprise(ctx, db, f.officer, other.ID, registry.EnterprisePatch{GLN: &taken})
+		if err != nil || moved.GLN != gln {
+			t.Fatalf("the freed GLN for another enterprise: %+v, %v", moved, err)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM audit_log WHERE entity = 'enterprise' AND (before_json LIKE '%`+gln+`%' OR after_json LIKE '%`+gln+`%')`); n != 3 {
+			t.Errorf("%d audit records name the GLN", n)
+		}
+
+		// The spreadsheet: exported, imported, and refused on a repeat.
+		var out bytes.Buffer
+		if err := registry.ExportEnterprises(ctx, db, f.officer, registry.Filter{}, &out, "zh-CN"); err != nil {
+			t.Fatal(err)
+		}
+		if rows := readSheet(t, out.Bytes()); !strings.Contains(strings.Join(rows[0], "|"), "GLN") || !slices.ContainsFunc(rows, func(r []string) bool { return slices.Contains(r, gln) }) {
+			t.Errorf("export lacks the GLN: %v", rows)
+		}
+		uscc := func(n int) string {
+			body := fmt.Sprintf("91152921MA0N%05d", n)
+			return body + string(codes.USCCCheckChar(body))
+		}
+		x := excelize.NewFile()
+		_ = x.SetSheetRow("Sheet1", "A1", &[]any{"统一社会信用代码", "企业名称", "行政区划代码", "全球位置码（GLN）"})
+		_ = x.SetSheetRow("Sheet1", "A2", &[]any{uscc(1), "甲", "152921", second})
+		_ = x.SetSheetRow("Sheet1", "A3", &[]any{uscc(2), "乙", "152921", second})
+		_ = x.SetSheetRow("Sheet1", "A4", &[]any{uscc(3), "丙", "152921", gln})
+		b, err := x.WriteToBuffer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := importBytes(ctx, db, f.officer, b.Bytes())
+		got := map[string]bool{}
+		for _, re := range rep.Errors {
+			if re.Field == "gln" {
+				got[fmt.Sprintf("%d %s", re.Row, re.Rule)] = true
+			}
+		}
+		if err == nil || rep.Inserted != 0 || !got["3 rule.gln.duplicate_in_file"] || !got["4 rule.gln.taken"] || len(got) != 2 {
+			t.Fatalf("import with repeated GLNs: %+v, %v", rep, err)
 		}
 	})
 }

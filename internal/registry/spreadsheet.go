@@ -44,6 +44,7 @@ var enterpriseColumns = []sheet.Column{
 	{Field: "status", ZH: "状态", EN: "Status", Aliases: []string{"经营状态", "登记状态"}, Width: 10, Text: true},
 	{Field: "department", ZH: "主管部门", EN: "Supervising department", Aliases: []string{"监管部门", "主管单位", "department"}, Width: 20, Text: true},
 	{Field: "uscc_override_reason", ZH: "校验码例外原因", EN: "USCC override reason", Aliases: []string{"例外原因", "overridereason"}, Width: 24, Text: true},
+	{Field: "gln", ZH: "全球位置码（GLN）", EN: "GLN", Aliases: []string{"全球位置码", "位置码", "globallocationnumber"}, Width: 16, Text: true},
 }
 
 // RowError is one bad cell of an import: the row as the spreadsheet numbers
@@ -101,14 +102,15 @@ func ImportEnterprises(ctx context.Context, db *store.DB, who *auth.User, r io.R
 
 	// Check every row, as CreateEnterprise would.
 	lk := newLookup(db)
-	first := map[string]int{} // region + USCC → first row with it
+	first := map[string]int{}    // region + USCC → first row with it
+	firstGLN := map[string]int{} // GLN → first row with it
 	for i := range data {
 		row := &data[i]
 		in := EnterpriseInput{
 			USCC: row.Cells["uscc"], USCCOverrideReason: row.Cells["uscc_override_reason"], Name: row.Cells["name"],
 			RegionCode: row.Cells["region_code"], LegalRep: row.Cells["legal_rep"], Address: row.Cells["address"],
 			Township: row.Cells["township"], Industry: row.Cells["industry"], ContactName: row.Cells["contact_name"],
-			ContactPhone: row.Cells["contact_phone"], Status: row.Cells["status"],
+			ContactPhone: row.Cells["contact_phone"], Status: row.Cells["status"], GLN: row.Cells["gln"],
 		}
 		var deptErr bool
 		if d := clean(row.Cells["department"]); d != "" {
@@ -155,6 +157,14 @@ func ImportEnterprises(ctx context.Context, db *store.DB, who *auth.User, r io.R
 				first[key] = row.N
 			}
 		}
+		if e.GLN != "" {
+			if prev, dup := firstGLN[e.GLN]; dup {
+				rep.fail(RowError{Row: row.N, Column: title("gln"), Field: "gln", Rule: "rule.gln.duplicate_in_file",
+					Value: row.Cells["gln"], Params: map[string]any{"row": prev}})
+			} else {
+				firstGLN[e.GLN] = row.N
+			}
+		}
 		row.ent = e
 	}
 	// checkTaken adds the rows whose USCC the register holds, and returns
@@ -164,9 +174,20 @@ func ImportEnterprises(ctx context.Context, db *store.DB, who *auth.User, r io.R
 		if err != nil {
 			return err
 		}
+		glns := make([]string, 0, len(firstGLN))
+		for g := range firstGLN {
+			glns = append(glns, g)
+		}
+		glnTaken, err := registeredGLNs(ctx, q, glns)
+		if err != nil {
+			return err
+		}
 		for _, row := range data {
 			if taken[row.ent.RegionCode+"/"+row.ent.USCC] {
 				rep.fail(RowError{Row: row.N, Column: title("uscc"), Field: "uscc", Rule: "rule.uscc.taken", Value: row.Cells["uscc"]})
+			}
+			if glnTaken[row.ent.GLN] {
+				rep.fail(RowError{Row: row.N, Column: title("gln"), Field: "gln", Rule: "rule.gln.taken", Value: row.Cells["gln"]})
 			}
 		}
 		return rep.err()
@@ -216,6 +237,23 @@ func ImportEnterprises(ctx context.Context, db *store.DB, who *auth.User, r io.R
 
 // registeredUSCCs returns which of the rows' region/USCC pairs the register
 // already holds, asking in batches.
+// registeredGLNs returns which of glns the register holds.
+func registeredGLNs(ctx context.Context, q store.Queryer, glns []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for i := 0; i < len(glns); i += 500 {
+		part := glns[i:min(i+500, len(glns))]
+		found, err := store.Column[string](ctx, q, `SELECT gln FROM enterprises WHERE gln IN (`+strings.Repeat(",?", len(part))[1:]+`)`,
+			store.Args(part)...)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range found {
+			out[g] = true
+		}
+	}
+	return out, nil
+}
+
 func registeredUSCCs(ctx context.Context, q store.Queryer, data []importRow) (map[string]bool, error) {
 	out := map[string]bool{}
 	const batch = 500
@@ -316,7 +354,7 @@ func ExportEnterprises(ctx context.Context, q store.Queryer, who *auth.User, f F
 				industry = i.Code + " " + i.DisplayName(lang)
 			}
 			return []any{e.USCC, e.Name, e.RegionCode, e.RegionName, e.LegalRep, e.Address, e.TownshipName, industry,
-				e.ContactName, e.ContactPhone, StatusLabel(e.Status, lang), e.DepartmentName, e.USCCOverrideReason}, nil
+				e.ContactName, e.ContactPhone, StatusLabel(e.Status, lang), e.DepartmentName, e.USCCOverrideReason, e.GLN}, nil
 		})
 }
 

@@ -326,7 +326,7 @@ func TestTemplateImportsBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		rows := readSheet(t, out.Bytes())
-		if len(rows) != 1 || len(rows[0]) != 12 {
+		if len(rows) != 1 || len(rows[0]) != 13 {
 			t.Fatalf("%s template: %v", lang, rows)
 		}
 		if (lang == "en") != (rows[0][1] == "Name") {

@@ -273,6 +273,15 @@ type Queryer interface {
 	Rebind(q string) string
 }
 
+// Args turns a list into query arguments, for IN lists.
+func Args[T any](v []T) []any {
+	out := make([]any, len(v))
+	for i, x := range v {
+		out[i] = x
+	}
+	return out
+}
+
 // Column runs a query of one column and returns its values in order, each
 // scanned into a T.
 func Column[T any](ctx context.Context, q Queryer, query string, args ...any) ([]T, error) {

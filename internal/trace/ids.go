@@ -90,6 +90,20 @@ func USCCOf(uri string) (string, bool) {
 	return "", false
 }
 
+// GLNOf returns the GLN of a party (AI 417) or a place (AI 414, with or
+// without its extension) as the trace stores it: a canonical Digital Link.
+func GLNOf(uri string) (string, bool) {
+	for _, ai := range []string{"/417/", "/414/"} {
+		if rest, ok := strings.CutPrefix(uri, codes.CanonicalHost+ai); ok {
+			gln, _, _ := strings.Cut(rest, "/")
+			if codes.CheckGLN(gln) == nil {
+				return gln, true
+			}
+		}
+	}
+	return "", false
+}
+
 // Canonical is the identity an identifier is stored and matched under: the
 // canonical GS1 Digital Link of an EPC URN or Digital Link, any other URI as
 // it is. A GS1 key that breaks its own rules (a 15-digit SSCC, a wrong check

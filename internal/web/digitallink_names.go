@@ -20,13 +20,13 @@ import (
 // printed on the package and in the business register), so they are read
 // here directly and nothing else of the rows leaves this file.
 type registryNames struct {
-	db     *store.DB
-	names  map[string]string // enterprise ID → name
-	byUSCC map[string]string // USCC → name
+	db    *store.DB
+	names map[string]string // enterprise ID → name
+	byKey map[string]string // USCC, or "gln:" and a GLN → name
 }
 
 func newRegistryNames(db *store.DB) *registryNames {
-	return &registryNames{db: db, names: map[string]string{}, byUSCC: map[string]string{}}
+	return &registryNames{db: db, names: map[string]string{}, byKey: map[string]string{}}
 }
 
 type productRow struct {
@@ -106,9 +106,9 @@ func (n *registryNames) ownerName(lang, owner string) string {
 }
 
 // partyName names a party or place of the trace graph: the platform's
-// party and premises URIs (traceability.md §3.6) by the registered
-// enterprise's name, a party known only by name by that name, a GLN by its
-// number, anything else as it is.
+// party and premises URIs (traceability.md §3.6) and a registered GLN by the
+// enterprise's name, a party known only by name by that name, another GLN by
+// its number, anything else as it is.
 func (n *registryNames) partyName(ctx context.Context, uri string) (string, error) {
 	if name, ok := strings.CutPrefix(uri, trace.PartyByNamePrefix); ok {
 		if u, err := url.PathUnescape(name); err == nil {
@@ -116,14 +116,18 @@ func (n *registryNames) partyName(ctx context.Context, uri string) (string, erro
 		}
 		return name, nil
 	}
-	uscc, _ := trace.USCCOf(uri)
-	if uscc == "" {
+	var q, key, arg string
+	if uscc, ok := trace.USCCOf(uri); ok {
+		q, key, arg = `SELECT name FROM enterprises WHERE uscc = ? ORDER BY id LIMIT 1`, uscc, codes.NormalizeUSCC(uscc)
+	} else if gln, ok := trace.GLNOf(uri); ok {
+		q, key, arg = `SELECT name FROM enterprises WHERE gln = ?`, "gln:"+gln, gln
+	} else {
 		return placeLabel(uri), nil
 	}
-	if name, ok := n.byUSCC[uscc]; ok {
+	if name, ok := n.byKey[key]; ok {
 		return name, nil
 	}
-	rows, err := n.db.Query(ctx, `SELECT name FROM enterprises WHERE uscc = ? ORDER BY id LIMIT 1`, codes.NormalizeUSCC(uscc))
+	rows, err := n.db.Query(ctx, q, arg)
 	if err != nil {
 		return "", err
 	}
@@ -134,7 +138,7 @@ func (n *registryNames) partyName(ctx context.Context, uri string) (string, erro
 			return "", err
 		}
 	}
-	n.byUSCC[uscc] = name
+	n.byKey[key] = name
 	return name, rows.Err()
 }
 

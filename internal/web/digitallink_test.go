@@ -438,3 +438,32 @@ func snippet(body, from string) string {
 	i := max(strings.Index(body, from), 0)
 	return body[i:min(len(body), i+1500)]
 }
+
+// A supplier known by a GLN an enterprise registered is shown by that
+// enterprise's name on the public lot page.
+func TestRegisteredGLNIsShownByName(t *testing.T) {
+	t.Parallel()
+	db := storetest.SQLite(t)
+	s := traceSite(t, db)
+	suppliers := func() []string {
+		t.Helper()
+		_, body := get(t, s, "", lotPath(), "Accept", "application/json")
+		var f struct {
+			Origins []struct{ Suppliers []string }
+		}
+		if err := json.Unmarshal([]byte(body), &f); err != nil || len(f.Origins) != 1 {
+			t.Fatalf("origins %s: %v", body, err)
+		}
+		return f.Origins[0].Suppliers
+	}
+	if got := suppliers(); len(got) != 1 || got[0] != "GLN "+farmGLN {
+		t.Fatalf("unregistered GLN shown as %v", got)
+	}
+	if _, err := db.Exec(context.Background(), `INSERT INTO enterprises (id, region_code, uscc, name, gln, created_at, updated_at)
+		VALUES (?, '152923', '91152923MA0N000019', '额济纳瓜农合作社', ?, 0, 0)`, store.NewID(), farmGLN); err != nil {
+		t.Fatal(err)
+	}
+	if got := suppliers(); len(got) != 1 || got[0] != "额济纳瓜农合作社" {
+		t.Errorf("registered GLN shown as %v", got)
+	}
+}

@@ -14,7 +14,7 @@ import (
 // enterpriseFields are the form fields of the enterprise form, in the order
 // the form shows them.
 var enterpriseFields = []string{"uscc", "uscc_override_reason", "name", "region_code", "legal_rep", "address",
-	"township", "industry", "contact_name", "contact_phone", "status", "department_id"}
+	"township", "industry", "contact_name", "contact_phone", "gln", "status", "department_id"}
 
 // enterpriseFilter reads the list filters from the query string.
 func enterpriseFilter(r *http.Request, pg page) registry.Filter {
@@ -97,7 +97,7 @@ func enterpriseInput(f *form) registry.EnterpriseInput {
 		USCC: f.Values["uscc"], USCCOverrideReason: f.Values["uscc_override_reason"], Name: f.Values["name"],
 		RegionCode: f.Values["region_code"], LegalRep: f.Values["legal_rep"], Address: f.Values["address"],
 		Township: f.Values["township"], Industry: f.Values["industry"], ContactName: f.Values["contact_name"],
-		ContactPhone: f.Values["contact_phone"], Status: f.Values["status"], DepartmentID: f.Values["department_id"],
+		ContactPhone: f.Values["contact_phone"], GLN: f.Values["gln"], Status: f.Values["status"], DepartmentID: f.Values["department_id"],
 	}
 }
 
@@ -164,7 +164,7 @@ func (s *Server) enterpriseEdit(w http.ResponseWriter, r *http.Request) {
 	f := newForm()
 	f.Values = map[string]string{"uscc": e.USCC, "uscc_override_reason": e.USCCOverrideReason, "name": e.Name,
 		"region_code": e.RegionCode, "legal_rep": e.LegalRep, "address": e.Address, "township": e.TownshipCode,
-		"industry": e.Industry, "contact_name": e.ContactName, "contact_phone": e.ContactPhone, "status": e.Status,
+		"industry": e.Industry, "contact_name": e.ContactName, "contact_phone": e.ContactPhone, "gln": e.GLN, "status": e.Status,
 		"department_id": e.DepartmentID}
 	if !e.USCCChecksumOK {
 		f.Values["override"] = "1"
@@ -184,7 +184,7 @@ func (s *Server) enterpriseUpdate(w http.ResponseWriter, r *http.Request) {
 	in := enterpriseInput(f)
 	p := registry.EnterprisePatch{USCC: &in.USCC, USCCOverrideReason: &in.USCCOverrideReason, Name: &in.Name,
 		RegionCode: &in.RegionCode, LegalRep: &in.LegalRep, Address: &in.Address, Township: &in.Township,
-		Industry: &in.Industry, ContactName: &in.ContactName, ContactPhone: &in.ContactPhone, Status: &in.Status,
+		Industry: &in.Industry, ContactName: &in.ContactName, ContactPhone: &in.ContactPhone, GLN: &in.GLN, Status: &in.Status,
 		DepartmentID: &in.DepartmentID}
 	if _, err := registry.UpdateEnterprise(r.Context(), s.db, u, id, p); err != nil {
 		if !f.setErrors(langFrom(r.Context()), err) {

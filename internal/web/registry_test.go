@@ -213,6 +213,15 @@ func TestEnterpriseFormShowsErrorsBesideFields(t *testing.T) {
 	if ok || reason != "经国家企业信用信息公示系统核实" {
 		t.Fatalf("stored checksum_ok=%v reason=%q", ok, reason)
 	}
+	// A GLN with a wrong check digit is refused beside its field.
+	resp, _ = c.Post(s.ts.URL+"/enterprises", "application/x-www-form-urlencoded",
+		form("uscc", good, "name", "额济纳旗表单测试有限公司", "region_code", "152923", "status", "active", "gln", "6901234000000"))
+	body = readBody(t, resp)
+	i = strings.Index(body, `name="gln"`)
+	if j = strings.Index(body[max(i, 0):], "</label>"); resp.StatusCode != http.StatusUnprocessableEntity || i < 0 || j < 0 ||
+		!strings.Contains(body[i:i+j], "校验位不符") || !strings.Contains(body, `value="6901234000000"`) {
+		t.Fatalf("bad GLN: status %d, no message beside the field", resp.StatusCode)
+	}
 	// In English the same mistake reads in English.
 	req, _ := http.NewRequest("POST", s.ts.URL+"/enterprises", form("uscc", "123", "name", "x", "region_code", "152923"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -431,3 +431,41 @@ func TestEnterpriseSeesOnlyItsOwnPart(t *testing.T) {
 func containsAny(s string, subs ...string) bool {
 	return slices.ContainsFunc(subs, func(x string) bool { return x != "" && strings.Contains(s, x) })
 }
+
+// A buyer known to the chain only by its GLN is the enterprise that
+// registered that GLN: it is notified and confirms like any holder, without
+// ever having captured an event itself.
+func TestRegisteredGLNNamesTheHolder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := newWorld(t, db)
+		canon, err := codes.CanonicalID(strangerGL)
+		must(t, err)
+		gln, ok := trace.GLNOf(canon)
+		if !ok {
+			t.Fatalf("no GLN in %s", canon)
+		}
+		if _, err := db.Exec(context.Background(), `UPDATE enterprises SET gln = ? WHERE id = ?`, gln, c.ents["other"]); err != nil {
+			t.Fatal(err)
+		}
+		t0 := shanghai(2026, 9, 1, 8, 0)
+		c.capture(t, t0)
+		now := t0.Add(48 * time.Hour)
+		r, err := recall.Open(ctxAt(now), db, c.officer, recall.OpenInput{EPC: productLot, Level: 2, Reason: "标签虚假"})
+		must(t, err)
+		got, err := recall.Get(ctxAt(now), db, c.officer, r.ID)
+		must(t, err)
+		h := holderOf(got, c.ents["other"])
+		if h == nil || len(h.Parties) != 1 || h.Parties[0] != canon {
+			t.Fatalf("the GLN's enterprise as holder: %+v", h)
+		}
+		if u := holderOf(got, ""); u != nil {
+			t.Errorf("an unmapped holder is left: %+v", u)
+		}
+		if !hasNotice(notices(t, db, c.users["other"].ID), "recall.opened") {
+			t.Error("the GLN's enterprise was not told")
+		}
+		_, err = recall.Confirm(ctxAt(now.Add(time.Hour)), db, c.users["other"], r.ID, recall.ConfirmInput{Action: recall.ActionReturned,
+			Quantity: ptr(50), Complete: true})
+		must(t, err)
+	})
+}

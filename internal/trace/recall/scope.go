@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 
@@ -108,7 +109,7 @@ func eventIDs(ctx context.Context, db *store.DB, res *genealogy.Result) (map[int
 	out := map[int64]string{}
 	for start := 0; start < len(res.Events); start += 500 {
 		part := res.Events[start:min(start+500, len(res.Events))]
-		rows, err := db.Query(ctx, `SELECT seq, event_id FROM epcis_events WHERE seq IN (`+marks(len(part))+`)`, int64s(part)...)
+		rows, err := db.Query(ctx, `SELECT seq, event_id FROM epcis_events WHERE seq IN (`+marks(len(part))+`)`, store.Args(part)...)
 		if err != nil {
 			return nil, err
 		}
@@ -257,7 +258,7 @@ func custodyQuantities(ctx context.Context, db *store.DB, goods []genealogy.Node
 		rows, err := db.Query(ctx, `SELECT t.src, t.dst, t.at, t.qty, t.uom, e.biz_step FROM trace_edges t
 			JOIN epcis_events e ON e.seq = t.seq
 			WHERE t.kind = ? AND t.qty IS NOT NULL AND e.error_time IS NULL AND t.src IN (`+marks(len(part))+`)`,
-			append([]any{int(genealogy.CustodyTo)}, int64s(part)...)...)
+			append([]any{int(genealogy.CustodyTo)}, store.Args(part)...)...)
 		if err != nil {
 			return nil, err
 		}
@@ -304,21 +305,51 @@ func usccOf(uri string) (string, bool) {
 }
 
 // partyEnterprises maps party and place nodes to registered enterprises.
-// A Hallmark party or location URI carries the USCC. Any other identifier (a GLN, a
-// private URN) is mapped to the enterprise that captured the events taking
-// place there: events whose business location or read point it is, and
-// receiving events that name it as destination. An identifier several
-// enterprises capture at, or none, stays unmapped.
+// A Hallmark party or location URI carries the USCC; a GLN (party or place)
+// is the enterprise's registered GLN. Any other identifier (a GLN nobody
+// registered, a private URN) is mapped to the enterprise that captured the
+// events taking place there: events whose business location or read point
+// it is, and receiving events that name it as destination. An identifier
+// several enterprises capture at, or none, stays unmapped.
 func partyEnterprises(ctx context.Context, db *store.DB, parties []int64, uri map[int64]string) (map[int64]string, error) {
 	out := map[int64]string{}
 	byUSCC := map[string][]int64{}
 	var others []int64
+	byGLN := map[string][]int64{}
 	for _, p := range parties {
 		if u, ok := usccOf(uri[p]); ok {
 			byUSCC[u] = append(byUSCC[u], p)
 			continue
 		}
+		if g, ok := trace.GLNOf(uri[p]); ok {
+			byGLN[g] = append(byGLN[g], p)
+		}
 		others = append(others, p)
+	}
+	if len(byGLN) > 0 {
+		glns := slices.Collect(maps.Keys(byGLN))
+		for start := 0; start < len(glns); start += 250 {
+			part := glns[start:min(start+250, len(glns))]
+			rows, err := db.Query(ctx, `SELECT gln, id FROM enterprises WHERE gln IN (`+marks(len(part))+`)`, store.Args(part)...)
+			if err != nil {
+				return nil, err
+			}
+			for rows.Next() {
+				var gln, id string
+				if err := rows.Scan(&gln, &id); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				for _, p := range byGLN[gln] {
+					out[p] = id
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
+		}
+		others = slices.DeleteFunc(others, func(p int64) bool { _, ok := out[p]; return ok })
 	}
 	for uscc, ps := range byUSCC {
 		found, err := store.Column[string](ctx, db, `SELECT id FROM enterprises WHERE uscc = ? ORDER BY id`, uscc)
@@ -334,7 +365,7 @@ func partyEnterprises(ctx context.Context, db *store.DB, parties []int64, uri ma
 	candidates := map[int64]map[string]bool{}
 	for start := 0; start < len(others); start += 250 {
 		part := others[start:min(start+250, len(others))]
-		args := append(int64s(part), int64s(part)...)
+		args := append(store.Args(part), store.Args(part)...)
 		rows, err := db.Query(ctx, `SELECT e.biz_location, e.owner_id FROM epcis_events e
 			WHERE e.biz_location IN (`+marks(len(part))+`) AND e.owner_id <> '' AND e.error_time IS NULL
 			UNION SELECT e.read_point, e.owner_id FROM epcis_events e
@@ -347,7 +378,7 @@ func partyEnterprises(ctx context.Context, db *store.DB, parties []int64, uri ma
 		}
 		rows, err = db.Query(ctx, `SELECT n.node, e.owner_id FROM epcis_event_nodes n JOIN epcis_events e ON e.seq = n.seq
 			WHERE n.node IN (`+marks(len(part))+`) AND n.role IN (`+marks(len(trace.DestinationRoles))+`) AND e.biz_step = 'receiving'
-			AND e.owner_id <> '' AND e.error_time IS NULL`, append(int64s(part), anys(trace.DestinationRoles)...)...)
+			AND e.owner_id <> '' AND e.error_time IS NULL`, append(store.Args(part), store.Args(trace.DestinationRoles)...)...)
 		if err != nil {
 			return nil, err
 		}
@@ -416,7 +447,7 @@ func handlers(ctx context.Context, db *store.DB, goods []genealogy.Node) ([]hand
 		part := ids[start:min(start+500, len(ids))]
 		rows, err := db.Query(ctx, `SELECT DISTINCT n.node, e.event_time, e.owner_id FROM epcis_event_nodes n
 			JOIN epcis_events e ON e.seq = n.seq JOIN enterprises x ON x.id = e.owner_id
-			WHERE n.node IN (`+marks(len(part))+`) AND n.role BETWEEN 1 AND 9 AND e.error_time IS NULL`, int64s(part)...)
+			WHERE n.node IN (`+marks(len(part))+`) AND n.role BETWEEN 1 AND 9 AND e.error_time IS NULL`, store.Args(part)...)
 		if err != nil {
 			return nil, err
 		}
@@ -477,14 +508,3 @@ func enterpriseNames(ctx context.Context, q store.Queryer, ids []string) (map[st
 }
 
 func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
-
-func int64s(ids []int64) []any { return anys(ids) }
-
-// anys turns a list into query arguments.
-func anys[T any](v []T) []any {
-	out := make([]any, len(v))
-	for i, x := range v {
-		out[i] = x
-	}
-	return out
-}

@@ -321,8 +321,9 @@ func CaptureTx(ctx context.Context, tx *store.Tx, doc map[string]any, o Options)
 // capturing is a document being checked, with the job it will be stored as.
 type capturing struct {
 	*checking
-	job *Job
-	now int64
+	job    *Job
+	now    int64
+	master []masterElement
 }
 
 func beginCapture(doc map[string]any, o Options) (*capturing, Options, error) {
@@ -337,7 +338,13 @@ func beginCapture(doc map[string]any, o Options) (*capturing, Options, error) {
 	if bad != nil {
 		return nil, o, bad
 	}
-	return &capturing{checking: c, now: now, job: &Job{ID: store.NewID(), CreatedAt: now, Behaviour: o.Behaviour, Owner: o.Owner}}, o, nil
+	master, bad := masterDataOf(doc)
+	if bad != nil {
+		c.stop()
+		return nil, o, bad
+	}
+	return &capturing{checking: c, now: now, master: master,
+		job: &Job{ID: store.NewID(), CreatedAt: now, Behaviour: o.Behaviour, Owner: o.Owner}}, o, nil
 }
 
 // write stores the events as their chunks pass the check, then the job and
@@ -372,13 +379,20 @@ func (c *capturing) write(ctx context.Context, tx *store.Tx, o Options) (*Job, e
 		}
 		job.Errors = append(problems.Problems, job.Errors...)
 	}
+	stored, kept, err := w.storeMasterData(ctx, c.master)
+	if err != nil {
+		return nil, err
+	}
 	job.FinishedAt = store.Now()
 	job.Success = len(job.Errors) == 0
 	if err := insertJob(ctx, tx, job); err != nil {
 		return nil, err
 	}
-	return job, audit.Write(ctx, tx, audit.Entry{Action: "capture", Entity: "epcis_capture", EntityID: job.ID,
-		After: map[string]any{"events": job.Events, "owner": o.Owner, "behaviour": o.Behaviour, "errors": len(job.Errors)}})
+	after := map[string]any{"events": job.Events, "owner": o.Owner, "behaviour": o.Behaviour, "errors": len(job.Errors)}
+	if len(c.master) > 0 {
+		after["master_data"], after["master_data_kept"] = stored, kept
+	}
+	return job, audit.Write(ctx, tx, audit.Entry{Action: "capture", Entity: "epcis_capture", EntityID: job.ID, After: after})
 }
 
 // CaptureJSON decodes and captures a JSON-LD document with the default

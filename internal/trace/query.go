@@ -51,6 +51,9 @@ type nodeMatch struct {
 	param string
 	roles []Role
 	uris  []string
+	// descendants: the nodes below uris in the master data's hierarchy
+	// match too (WD_ parameters).
+	descendants bool
 }
 
 type cursor struct {
@@ -153,8 +156,8 @@ func ParseQuery(params url.Values) (*Query, error) {
 			}
 			q.in(col, norm)
 		case k == "EQ_readPoint", k == "WD_readPoint", k == "EQ_bizLocation", k == "WD_bizLocation":
-			// Without a location hierarchy in master data, "with descendants"
-			// is the location itself.
+			// "With descendants" follows the children master data gives
+			// locations.
 			role := RoleReadPoint
 			if strings.HasSuffix(k, "bizLocation") {
 				role = RoleBizLocation
@@ -163,7 +166,7 @@ func ParseQuery(params url.Values) (*Query, error) {
 			if err != nil {
 				return nil, err
 			}
-			q.nodeMatch = append(q.nodeMatch, nodeMatch{param: k, roles: []Role{role}, uris: uris})
+			q.nodeMatch = append(q.nodeMatch, nodeMatch{param: k, roles: []Role{role}, uris: uris, descendants: strings.HasPrefix(k, "WD_")})
 		case matchRoles[k] != nil:
 			uris := make([]string, 0, len(vs))
 			for _, v := range vs {
@@ -365,6 +368,11 @@ func (q *Query) Run(ctx context.Context, db *store.DB, owner string) (*Page, err
 		ids, err := resolveNodes(ctx, db, m.uris)
 		if err != nil {
 			return nil, err
+		}
+		if m.descendants {
+			if ids, err = descendants(ctx, db, ids); err != nil {
+				return nil, err
+			}
 		}
 		if len(ids) == 0 {
 			return &Page{}, nil

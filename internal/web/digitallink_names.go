@@ -107,8 +107,9 @@ func (n *registryNames) ownerName(lang, owner string) string {
 
 // partyName names a party or place of the trace graph: the platform's
 // party and premises URIs (traceability.md §3.6) and a registered GLN by the
-// enterprise's name, a party known only by name by that name, another GLN by
-// its number, anything else as it is.
+// enterprise's name, a party known only by name by that name, anything else
+// by the name master data gives it, or else a GLN by its number and the rest
+// as it is.
 func (n *registryNames) partyName(ctx context.Context, uri string) (string, error) {
 	if name, ok := strings.CutPrefix(uri, trace.PartyByNamePrefix); ok {
 		if u, err := url.PathUnescape(name); err == nil {
@@ -122,24 +123,23 @@ func (n *registryNames) partyName(ctx context.Context, uri string) (string, erro
 	} else if gln, ok := trace.GLNOf(uri); ok {
 		q, key, arg = `SELECT name FROM enterprises WHERE gln = ?`, "gln:"+gln, gln
 	} else {
-		return placeLabel(uri), nil
+		return n.described(ctx, uri)
 	}
 	if name, ok := n.byKey[key]; ok {
 		return name, nil
 	}
-	rows, err := n.db.Query(ctx, q, arg)
+	names, err := store.Column[string](ctx, n.db, q, arg)
 	if err != nil {
 		return "", err
 	}
-	defer rows.Close()
-	name := placeLabel(uri)
-	if rows.Next() {
-		if err := rows.Scan(&name); err != nil {
-			return "", err
-		}
+	name := ""
+	if len(names) > 0 {
+		name = names[0]
+	} else if name, err = n.described(ctx, uri); err != nil {
+		return "", err
 	}
 	n.byKey[key] = name
-	return name, rows.Err()
+	return name, nil
 }
 
 // ledgerFacts are the dates and product name an enterprise wrote in its
@@ -168,3 +168,21 @@ func (n *registryNames) ledger(ctx context.Context, lotID string) (*ledgerFacts,
 }
 
 func placeholderList(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
+
+// described names an identifier no enterprise is registered under: by the
+// name master data gives it, else by its label.
+func (n *registryNames) described(ctx context.Context, uri string) (string, error) {
+	key := "md:" + uri
+	if name, ok := n.byKey[key]; ok {
+		return name, nil
+	}
+	name, err := trace.MasterName(ctx, n.db, uri)
+	if err != nil {
+		return "", err
+	}
+	if name == "" {
+		name = placeLabel(uri)
+	}
+	n.byKey[key] = name
+	return name, nil
+}

@@ -439,8 +439,9 @@ func snippet(body, from string) string {
 	return body[i:min(len(body), i+1500)]
 }
 
-// A supplier known by a GLN an enterprise registered is shown by that
-// enterprise's name on the public lot page.
+// A supplier known by a GLN is shown on the public lot page by its number,
+// by the name master data gives it, and by the name of the enterprise that
+// registered the GLN, in rising order of trust.
 func TestRegisteredGLNIsShownByName(t *testing.T) {
 	t.Parallel()
 	db := storetest.SQLite(t)
@@ -458,6 +459,18 @@ func TestRegisteredGLNIsShownByName(t *testing.T) {
 	}
 	if got := suppliers(); len(got) != 1 || got[0] != "GLN "+farmGLN {
 		t.Fatalf("unregistered GLN shown as %v", got)
+	}
+	// Master data the farm sent names it until an enterprise registers
+	// the GLN.
+	md := `{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument",
+		"schemaVersion":"2.0","creationDate":"2026-10-01T00:00:00Z","epcisHeader":{"epcisMasterData":{"vocabularyList":[
+		{"type":"urn:epcglobal:epcis:vtype:Party","vocabularyElementList":[{"id":"https://id.gs1.org/417/` + farmGLN + `",
+		"attributes":[{"id":"urn:epcglobal:cbv:mda#name","attribute":"蜜瓜农场"}]}]}]}},"epcisBody":{"eventList":[]}}`
+	if _, err := trace.CaptureJSON(context.Background(), db, []byte(md), ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := suppliers(); len(got) != 1 || got[0] != "蜜瓜农场" {
+		t.Fatalf("GLN named by master data shown as %v", got)
 	}
 	if _, err := db.Exec(context.Background(), `INSERT INTO enterprises (id, region_code, uscc, name, gln, created_at, updated_at)
 		VALUES (?, '152923', '91152923MA0N000019', '额济纳瓜农合作社', ?, 0, 0)`, store.NewID(), farmGLN); err != nil {

@@ -18,6 +18,7 @@ func cmdServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	loadDemo := fs.Bool("demo", envOr("HALLMARK_DEMO", "") == "1", "load the demo banner (额济纳旗) into an empty database (env HALLMARK_DEMO=1)")
 	secure := fs.Bool("secure-cookies", envOr("HALLMARK_SECURE_COOKIES", "") == "1", "mark cookies Secure, when served over TLS (env HALLMARK_SECURE_COOKIES=1)")
 	public := fs.String("public-url", envOr("HALLMARK_PUBLIC_URL", ""), "the address the public reaches the platform at, e.g. https://trace.example.gov.cn, for QR labels and report links (env HALLMARK_PUBLIC_URL; default: the address each request came to)")
+	privateHooks := fs.Bool("private-webhooks", envOr("HALLMARK_PRIVATE_WEBHOOKS", "") == "1", "let EPCIS webhook subscriptions deliver to this machine and private networks, e.g. a relay on the same host (env HALLMARK_PRIVATE_WEBHOOKS=1; default: public addresses only)")
 	blobs := fs.String("blobs", envOr("HALLMARK_BLOBS", ""), "folder of evidence files (env HALLMARK_BLOBS; default: blobs/ beside the SQLite file, ./blobs for PostgreSQL)")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := parse(fs, args); err != nil {
@@ -28,7 +29,7 @@ func cmdServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 		level = slog.LevelDebug
 	}
 	log := newLogger(errOut, level)
-	inst, err := app.Start(ctx, app.Options{Addr: *addr, DB: *db, Demo: *loadDemo, Logger: log, Secure: *secure, PublicURL: *public, Blobs: *blobs})
+	inst, err := app.Start(ctx, app.Options{Addr: *addr, DB: *db, Demo: *loadDemo, Logger: log, Secure: *secure, PublicURL: *public, PrivateWebhooks: *privateHooks, Blobs: *blobs})
 	if err != nil {
 		return err
 	}

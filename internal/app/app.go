@@ -32,6 +32,10 @@ type Options struct {
 	// PublicURL is the address the public reaches the platform at (see
 	// web.Config.PublicURL).
 	PublicURL string
+	// PrivateWebhooks lets EPCIS webhook subscriptions deliver to this
+	// machine and private networks (a relay on the same host or intranet);
+	// otherwise only public addresses are reached.
+	PrivateWebhooks bool
 	// Blobs is the folder of evidence files; "" puts it beside the SQLite
 	// file (or in ./blobs for PostgreSQL).
 	Blobs string
@@ -139,7 +143,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		},
 	}
 	inst.URL = "http://" + hostPort(ln.Addr())
-	runner := NewRunner(db, o.Logger)
+	runner := NewRunner(db, o.Logger, o.PrivateWebhooks)
 	go func() {
 		defer close(inst.runnerOK)
 		if err := runner.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {

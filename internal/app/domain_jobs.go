@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/hallmark-platform/hallmark/internal/jobs"
@@ -16,7 +17,7 @@ import (
 
 // registerDomainJobs wires the domain packages' scheduled jobs and event
 // handlers.
-func registerDomainJobs(r *jobs.Runner, db *store.DB) {
+func registerDomainJobs(r *jobs.Runner, db *store.DB, webhooks *http.Client) {
 	// 07:30 China time, before the office opens: each licence holder and its
 	// supervising department hear once when a licence enters its last month
 	// and once when it lapses.
@@ -43,11 +44,11 @@ func registerDomainJobs(r *jobs.Runner, db *store.DB) {
 	lab.Register(r, db)
 	// EPCIS webhook subscriptions: due deliveries every subscribe.Tick,
 	// retried with the runner's backoff.
-	subscribe.Register(r, db, nil)
-	// A ledger record is stored first and its EPCIS event captured next; a
-	// crash between the two leaves a record without its event, which this
-	// captures (capture is idempotent, so a record caught mid-flight is
-	// harmless).
+	subscribe.Register(r, db, webhooks)
+	// Ledger records and their EPCIS events are stored in one transaction;
+	// stores from before that could be left with a record without its
+	// event by a crash between two, which this captures (capture is
+	// idempotent).
 	r.Every("ledger.capture-missing", 5*time.Minute, func(ctx context.Context, _ time.Time) error {
 		_, err := ledger.CaptureMissing(ctx, db, 2*time.Minute)
 		return err

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/hallmark-platform/hallmark/internal/auth"
@@ -13,7 +14,9 @@ import (
 
 // NewRunner builds the one background runner with every event handler and
 // scheduled job registered, so that each event reaches all its handlers.
-func NewRunner(db *store.DB, log *slog.Logger) *jobs.Runner {
+// privateWebhooks lets webhook subscriptions reach this machine and private
+// networks; otherwise they reach public addresses only.
+func NewRunner(db *store.DB, log *slog.Logger, privateWebhooks bool) *jobs.Runner {
 	r := jobs.NewRunner(db, log)
 	r.Every("sessions.cleanup", time.Hour, func(ctx context.Context, _ time.Time) error {
 		if _, err := auth.DeleteExpiredSessions(ctx, db); err != nil {
@@ -29,7 +32,11 @@ func NewRunner(db *store.DB, log *slog.Logger) *jobs.Runner {
 	r.Daily("store.maintain", 4*time.Hour, func(ctx context.Context, _ time.Time) error {
 		return db.Maintain(ctx)
 	})
-	registerDomainJobs(r, db)
+	var webhooks *http.Client // subscribe.PublicClient
+	if privateWebhooks {
+		webhooks = &http.Client{Timeout: 30 * time.Second}
+	}
+	registerDomainJobs(r, db, webhooks)
 	return r
 }
 

@@ -61,10 +61,10 @@ type Deliverer struct {
 }
 
 // NewDeliverer returns a Deliverer with the default tuning. A nil client
-// gets one with a 30-second timeout.
+// gets PublicClient.
 func NewDeliverer(db *store.DB, client *http.Client) *Deliverer {
 	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
+		client = PublicClient()
 	}
 	// A POST redirected with 301/302/303 would be replayed as a GET and
 	// "succeed" without delivering anything; treat every redirect as the

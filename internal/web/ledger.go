@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/blob"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
@@ -59,6 +61,36 @@ func (s *Server) registerLedgerRoutes() {
 		func(e *ledger.Entry) string { return e.ID }))
 	s.handle("POST /api/v1/sales", capture, apiCreate(s, "/api/v1/sales", ledger.RecordSale,
 		func(e *ledger.Entry) string { return e.ID }))
+	// A document for an incoming check, a sales record or a recall
+	// confirmation, sent before the record that names it by its hash.
+	s.handle("POST /api/v1/files", capture, s.apiFileUpload)
+}
+
+// apiFileUpload stores the request body as a file (its type sniffed and
+// checked against blob.Allowed, its name from ?name=) and answers 201 with
+// its hash, size and type.
+func (s *Server) apiFileUpload(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	name := strings.TrimSpace(r.URL.Query().Get("name"))
+	if utf8.RuneCountInString(name) > 200 {
+		s.apiError(w, r, fielderr.New("name", "rule.max_length", "max", 200))
+		return
+	}
+	var f blob.File
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		if f, err = s.blobs.Put(ctx, tx, r.Body, name, r.Header.Get("Content-Type")); err != nil {
+			return err
+		}
+		f.Name = name
+		return audit.Write(ctx, tx, audit.Entry{Action: "create", Entity: "file", EntityID: f.Hash,
+			RegionCode: userFrom(ctx).RegionCode, After: f})
+	})
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, f)
 }
 
 // filter reads a book's list filters from the query string.

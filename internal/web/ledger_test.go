@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -223,6 +224,31 @@ func TestLedgerAPI(t *testing.T) {
 		resp = s.do(auth.RoleInspector, "GET", "/api/v1/sales", nil, "")
 		if got := decode[struct{ Total int }](t, resp); got.Total != 1 {
 			t.Fatalf("inspector lists %d sales", got.Total)
+		}
+
+		// A document is uploaded first and named by its hash in the record.
+		pdf := []byte("%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
+		resp = s.do(auth.RoleEnterprise, "POST", "/api/v1/files?name="+url.QueryEscape("检验报告.pdf"), bytes.NewReader(pdf), "application/pdf")
+		file := decode[map[string]any](t, resp)
+		if resp.StatusCode != http.StatusCreated || file["mime"] != "application/pdf" || file["name"] != "检验报告.pdf" || file["size"] != float64(len(pdf)) {
+			t.Fatalf("upload %d %v", resp.StatusCode, file)
+		}
+		resp = post(auth.RoleEnterprise, "/api/v1/incoming-checks", map[string]any{"supplier_name": "额济纳旗面粉厂",
+			"product_name": "面粉", "lot": "F2", "quantity": 5, "unit": "KGM", "arrival_date": ago(1),
+			"files": []any{map[string]any{"hash": file["hash"], "name": "检验报告.pdf"}}})
+		withFile := decode[map[string]any](t, resp)
+		files, _ := withFile["files"].([]any)
+		if resp.StatusCode != http.StatusCreated || len(files) != 1 || files[0].(map[string]any)["hash"] != file["hash"] {
+			t.Fatalf("check with its document %d %v", resp.StatusCode, withFile)
+		}
+		// A program is not a document; the refusal names the file.
+		resp = s.do(auth.RoleEnterprise, "POST", "/api/v1/files", bytes.NewReader([]byte("\x7fELF\x02\x01\x01")), "application/octet-stream")
+		if p := decode[problem](t, resp); resp.StatusCode != http.StatusUnprocessableEntity || len(p.Errors) == 0 || p.Errors[0].Field != "file" {
+			t.Fatalf("executable upload %d %+v", resp.StatusCode, p)
+		}
+		var audits int
+		if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_log WHERE entity = 'file'`).Scan(&audits); err != nil || audits != 1 {
+			t.Fatalf("%d file audit records, %v", audits, err)
 		}
 	})
 }

@@ -8,14 +8,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/blob"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
 	"github.com/hallmark-platform/hallmark/internal/lab"
 	"github.com/hallmark-platform/hallmark/internal/lab/judge"
 	"github.com/hallmark-platform/hallmark/internal/lab/limits"
-	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/locales"
 )
 
@@ -341,25 +339,12 @@ func (s *Server) apiTaskClose(w http.ResponseWriter, r *http.Request) {
 // the sample's seal_photos. The stored type is the one the content shows,
 // whatever the request claimed.
 func (s *Server) apiSealPhotoUpload(w http.ResponseWriter, r *http.Request) {
-	ctx := s.labAPICtx(r)
-	var f blob.File
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		var err error
-		f, err = s.blobs.Put(ctx, tx, r.Body, "seal", r.Header.Get("Content-Type"))
-		if err != nil {
-			return err
-		}
+	s.apiUpload(s.labAPICtx(r), w, r, "seal", "seal_photo", func(f blob.File) error {
 		if f.Mime != blob.JPEG && f.Mime != blob.PNG && f.Mime != blob.WebP {
 			return fielderr.New("file", "rule.lab.seal_photo")
 		}
-		return audit.Write(ctx, tx, audit.Entry{Action: "create", Entity: "seal_photo", EntityID: f.Hash,
-			RegionCode: userFrom(ctx).RegionCode, After: f})
+		return nil
 	})
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, f)
 }
 
 func (s *Server) apiSampleList(w http.ResponseWriter, r *http.Request) {

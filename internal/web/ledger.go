@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"math"
 	"net/http"
@@ -76,14 +77,26 @@ func (s *Server) apiFileUpload(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, fielderr.New("name", "rule.max_length", "max", 200))
 		return
 	}
+	s.apiUpload(ctx, w, r, name, "file", nil)
+}
+
+// apiUpload stores the request body as a file called name (its type as the
+// content shows, whatever the request claimed), refused when check says it
+// is not the kind wanted, audits it as entity and answers 201 with its hash,
+// size and type.
+func (s *Server) apiUpload(ctx context.Context, w http.ResponseWriter, r *http.Request, name, entity string, check func(blob.File) error) {
 	var f blob.File
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
 		var err error
 		if f, err = s.blobs.Put(ctx, tx, r.Body, name, r.Header.Get("Content-Type")); err != nil {
 			return err
 		}
-		f.Name = name
-		return audit.Write(ctx, tx, audit.Entry{Action: "create", Entity: "file", EntityID: f.Hash,
+		if check != nil {
+			if err := check(f); err != nil {
+				return err
+			}
+		}
+		return audit.Write(ctx, tx, audit.Entry{Action: "create", Entity: entity, EntityID: f.Hash,
 			RegionCode: userFrom(ctx).RegionCode, After: f})
 	})
 	if err != nil {

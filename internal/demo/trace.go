@@ -206,8 +206,53 @@ func loadTrace(ctx context.Context, db *store.DB, now time.Time) (labParties, er
 			return lp, fmt.Errorf("demo trace events of %s: %w", owner, err)
 		}
 	}
+	if err := loadOutsideSupplier(ctx, db, trader[0], day(25, 9)); err != nil {
+		return lp, err
+	}
 	return labParties{vegetableSellers: []string{shops[0].id, shops[1].id}, dairy: dairy[0].id, trader: trader[0].id,
 		yoghurtProduct: yoghurtProduct.ID, yoghurtName: yoghurtProduct.Name, yoghurtA: yoghurtA, yoghurtB: yoghurtB, firstShop: shops[0].id}, nil
+}
+
+// loadOutsideSupplier records flour from a mill outside the banner, known
+// only by its GS1 numbers: the trading company, which registered its own
+// GLN, receives it, and the mill's name and plant come with the record as
+// master data, so that trace pages name both.
+func loadOutsideSupplier(ctx context.Context, db *store.DB, trader party, at time.Time) error {
+	officer, err := auth.UserByUsername(ctx, db, "officer-scj")
+	if err != nil {
+		return err
+	}
+	body := "697123400001"
+	gln := body + string(codes.GS1CheckDigit(body))
+	if _, err := registry.UpdateEnterprise(ctx, db, officer, trader.id, registry.EnterprisePatch{GLN: &gln}); err != nil {
+		return fmt.Errorf("demo trader GLN: %w", err)
+	}
+	const mill, plant = "urn:epc:id:pgln:6901234.00001", "urn:epc:id:sgln:6901234.00001.0"
+	gtin := codes.GTIN14(codes.GTIN13FromSerial("6901234", 5678))
+	flour := mustLot("", gtin, "", "MF"+at.In(cst).Format("20060102"))
+	element := func(vtype, id, attr, text string) map[string]any {
+		return map[string]any{"type": vtype, "vocabularyElementList": []any{map[string]any{"id": id,
+			"attributes": []any{map[string]any{"id": "urn:epcglobal:cbv:mda#" + attr, "attribute": text}}}}}
+	}
+	doc := map[string]any{
+		"@context": []any{schema.ContextURL}, "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": at.UTC().Format(time.RFC3339),
+		"epcisHeader": map[string]any{"epcisMasterData": map[string]any{"vocabularyList": []any{
+			element("urn:epcglobal:epcis:vtype:Party", mill, "name", "呼和浩特市塞外面粉有限公司（旗外供货商）"),
+			element("urn:epcglobal:epcis:vtype:BusinessLocation", plant, "name", "塞外面粉有限公司生产车间"),
+			element("urn:epcglobal:epcis:vtype:EPCClass", "https://id.gs1.org/01/"+gtin, "descriptionShort", "小麦粉（特一粉，25 kg）"),
+		}}},
+		"epcisBody": map[string]any{"eventList": []any{epcisEvent("ObjectEvent", at, map[string]any{
+			"action": "OBSERVE", "bizStep": "receiving", "disposition": "in_progress",
+			"bizLocation": map[string]any{"id": trader.place()}, "quantityList": []any{qty(flour, 2000, "KGM")},
+			"bizTransactionList": []any{map[string]any{"type": "desadv", "bizTransaction": "urn:epcglobal:cbv:bt:6901234000016:SW" + at.In(cst).Format("0102")}},
+			"sourceList":         []any{map[string]any{"type": "owning_party", "source": mill}, map[string]any{"type": "location", "source": plant}},
+			"destinationList":    []any{map[string]any{"type": "owning_party", "destination": "https://id.gs1.org/417/" + gln}},
+		})}},
+	}
+	if _, err := trace.Capture(ctx, db, normalise(doc), trace.Options{Owner: trader.id}); err != nil {
+		return fmt.Errorf("demo outside supplier: %w", err)
+	}
+	return nil
 }
 
 // yoghurtOf is the dairy's yoghurt in the register, registered now when the

@@ -44,6 +44,15 @@ func TestDemoSupplyChains(t *testing.T) {
 		if err != nil || st == nil || st.Level != 2 {
 			t.Fatalf("the demo's recalled lot has no open level-2 recall: %+v, %v", st, err)
 		}
+		// Flour from outside the banner: the mill is named by the master
+		// data that came with the record, the trading company has its GLN.
+		if name, err := trace.MasterName(ctx, db, "urn:epc:id:pgln:6901234.00001"); err != nil || name == "" {
+			t.Errorf("the outside mill has no name: %q, %v", name, err)
+		}
+		var glns int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM enterprises WHERE gln <> ''`).Scan(&glns); err != nil || glns != 1 {
+			t.Errorf("%d enterprises with a GLN, want the trading company: %v", glns, err)
+		}
 		back, err := genealogy.Backward(ctx, db, []int64{ids[recalled]}, genealogy.Options{})
 		if err != nil {
 			t.Fatal(err)

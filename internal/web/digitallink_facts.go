@@ -51,8 +51,8 @@ type publicFacts struct {
 type publicProduct struct {
 	Name     string `json:"name,omitempty"`
 	Category string `json:"category,omitempty"`
-	// Source says where the name came from: the registry, the events, or
-	// an enterprise's books.
+	// Source says where the name came from: the registry, the events, an
+	// enterprise's books, or master data sent with events.
 	Source string `json:"source,omitempty"`
 }
 
@@ -160,6 +160,13 @@ func (s *Server) publicFacts(ctx context.Context, t dlTarget, lang string) (*pub
 		f.ExpiryDate = cmp.Or(f.ExpiryDate, dateOf(lf.expiry))
 		if f.Product.Name == "" && lf.product != "" {
 			f.Product = publicProduct{Name: lf.product, Source: "ledger"}
+		}
+	}
+	if f.Product.Name == "" && t.GTIN != "" {
+		if name, err := reg.goodsName(ctx, t.ID, t.GTIN); err != nil {
+			return nil, err
+		} else if name != "" {
+			f.Product = publicProduct{Name: name, Source: "master_data"}
 		}
 	}
 	f.fillFromAttributes(t.DL)

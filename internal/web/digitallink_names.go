@@ -125,20 +125,23 @@ func (n *registryNames) partyName(ctx context.Context, uri string) (string, erro
 	} else {
 		return n.described(ctx, uri)
 	}
-	if name, ok := n.byKey[key]; ok {
-		return name, nil
+	// An enterprise's name is never empty: "" caches that none has the code.
+	name, ok := n.byKey[key]
+	if !ok {
+		names, err := store.Column[string](ctx, n.db, q, arg)
+		if err != nil {
+			return "", err
+		}
+		if len(names) > 0 {
+			name = names[0]
+		}
+		n.byKey[key] = name
 	}
-	names, err := store.Column[string](ctx, n.db, q, arg)
-	if err != nil {
-		return "", err
+	if name == "" {
+		// The place or party itself: a GLN names a party and its premises
+		// alike, which master data may name apart.
+		return n.described(ctx, uri)
 	}
-	name := ""
-	if len(names) > 0 {
-		name = names[0]
-	} else if name, err = n.described(ctx, uri); err != nil {
-		return "", err
-	}
-	n.byKey[key] = name
 	return name, nil
 }
 
@@ -185,4 +188,29 @@ func (n *registryNames) described(ctx context.Context, uri string) (string, erro
 	}
 	n.byKey[key] = name
 	return name, nil
+}
+
+// goodsName names goods no registered product names: by the name master
+// data gives the lot or item itself, or else its GTIN's class; "" when it
+// gives none.
+func (n *registryNames) goodsName(ctx context.Context, uri, gtin string) (string, error) {
+	ids := []string{uri}
+	if gtin != "" {
+		ids = append(ids, codes.CanonicalHost+"/01/"+gtin)
+	}
+	for _, id := range ids {
+		key := "goods:" + id
+		name, ok := n.byKey[key]
+		if !ok {
+			var err error
+			if name, err = trace.MasterName(ctx, n.db, id); err != nil {
+				return "", err
+			}
+			n.byKey[key] = name
+		}
+		if name != "" {
+			return name, nil
+		}
+	}
+	return "", nil
 }

@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -478,5 +479,52 @@ func TestRegisteredGLNIsShownByName(t *testing.T) {
 	}
 	if got := suppliers(); len(got) != 1 || got[0] != "额济纳瓜农合作社" {
 		t.Errorf("registered GLN shown as %v", got)
+	}
+}
+
+// Goods, parties and places nobody registered are named on the public lot
+// page by the master data sent with their events; a GLN's party and its
+// premises keep their own names.
+func TestMasterDataNamesGoodsAndPlaces(t *testing.T) {
+	t.Parallel()
+	db := storetest.SQLite(t)
+	s := newSiteOn(t, db)
+	gtin := codes.GTIN14(codes.GTIN13FromSerial("6901234", 5678))
+	doc := `{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument",
+		"schemaVersion":"2.0","creationDate":"2026-10-01T00:00:00Z","epcisHeader":{"epcisMasterData":{"vocabularyList":[
+		{"type":"urn:epcglobal:epcis:vtype:Party","vocabularyElementList":[{"id":"urn:epc:id:pgln:6901234.00001",
+			"attributes":[{"id":"urn:epcglobal:cbv:mda#name","attribute":"塞外面粉有限公司"}]}]},
+		{"type":"urn:epcglobal:epcis:vtype:BusinessLocation","vocabularyElementList":[{"id":"urn:epc:id:sgln:6901234.00001.0",
+			"attributes":[{"id":"urn:epcglobal:cbv:mda#name","attribute":"塞外面粉生产车间"}]}]},
+		{"type":"urn:epcglobal:epcis:vtype:EPCClass","vocabularyElementList":[{"id":"https://id.gs1.org/01/` + gtin + `",
+			"attributes":[{"id":"urn:epcglobal:cbv:mda#descriptionShort","attribute":"特一粉（25 kg）"}]}]}]}},
+		"epcisBody":{"eventList":[{"type":"ObjectEvent","eventTime":"2026-10-01T08:00:00+08:00","eventTimeZoneOffset":"+08:00",
+			"action":"OBSERVE","bizStep":"receiving","disposition":"in_progress",
+			"quantityList":[{"epcClass":"https://id.gs1.org/01/` + gtin + `/10/MF1","quantity":2000,"uom":"KGM"}],
+			"sourceList":[{"type":"owning_party","source":"urn:epc:id:pgln:6901234.00001"},
+				{"type":"location","source":"urn:epc:id:sgln:6901234.00001.0"}]}]}}`
+	if _, err := trace.CaptureJSON(context.Background(), db, []byte(doc), s.entID); err != nil {
+		t.Fatal(err)
+	}
+	_, body := get(t, s, "", "/01/"+gtin+"/10/MF1", "Accept", "application/json")
+	var f struct {
+		Product struct{ Name, Source string }
+		Origins []struct {
+			Name      string
+			Suppliers []string
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Product.Name != "特一粉（25 kg）" || f.Product.Source != "master_data" {
+		t.Errorf("product %+v", f.Product)
+	}
+	if len(f.Origins) != 1 || f.Origins[0].Name != "特一粉（25 kg）" {
+		t.Fatalf("origins %+v", f.Origins)
+	}
+	got := slices.Sorted(slices.Values(f.Origins[0].Suppliers))
+	if !slices.Equal(got, []string{"塞外面粉有限公司", "塞外面粉生产车间"}) {
+		t.Errorf("suppliers %v", got)
 	}
 }

@@ -57,6 +57,10 @@ func (s *Server) publicOrigins(ctx context.Context, t dlTarget, reg *registryNam
 				return nil, err
 			} else if p != nil {
 				o.Name = p.name
+			} else if name, err := reg.goodsName(ctx, n.URI, ot.GTIN); err != nil {
+				return nil, err
+			} else if name != "" {
+				o.Name = name
 			}
 		}
 		for _, pid := range n.Parties {

@@ -1,6 +1,7 @@
 package trace_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/url"
@@ -14,11 +15,13 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/store/storetest"
 	"github.com/hallmark-platform/hallmark/internal/trace"
+	"github.com/hallmark-platform/hallmark/internal/trace/epcisxml"
 )
 
 // The master data a document carries is kept: GDST's whole-chain example
 // names its vessels, parties and products, and the names are found under
-// any form of the identifier.
+// any form of the identifier; GS1's XML example gives its locations'
+// children.
 func TestMasterDataIsKeptAndNames(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := audit.WithActor(context.Background(), audit.System)
@@ -31,7 +34,24 @@ func TestMasterDataIsKeptAndNames(t *testing.T) {
 		}
 		var elements int
 		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM epcis_master_data`).Scan(&elements); err != nil || elements != 20 {
-			t.Fatalf("%d master data elements, want 20: %v", elements, err)
+			t.Fatalf("%d master data elements, want GDST's 20: %v", elements, err)
+		}
+		// GS1's XML example of master data: a business location and a read
+		// point, each with one child, and no events.
+		x, err := os.ReadFile(filepath.Join(conformance.Dir(t), "epcis", "XML", "WithFullCombinationOfFields", "masterdata_all_possible_fields.xml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		xdoc, err := epcisxml.Decode(bytes.NewReader(x))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := trace.Capture(ctx, db, xdoc, trace.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		var children int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM epcis_master_children`).Scan(&children); err != nil || children != 2 {
+			t.Fatalf("%d children from the XML example, want 2: %v", children, err)
 		}
 		vessel, err := trace.Canonical("urn:epc:id:sgln:08600031303.1.1")
 		if err != nil || vessel != "https://id.gs1.org/414/0860003130315/254/1" {

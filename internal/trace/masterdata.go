@@ -1,9 +1,11 @@
 package trace
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hallmark-platform/hallmark/internal/store"
@@ -88,6 +90,12 @@ func (w *writer) storeMasterData(ctx context.Context, els []masterElement) (stor
 	if err != nil {
 		return 0, 0, err
 	}
+	// One order for every capture, so that two storing the same elements
+	// at once on PostgreSQL wait for each other instead of deadlocking.
+	els = slices.Clone(els)
+	slices.SortStableFunc(els, func(a, b masterElement) int {
+		return cmp.Or(cmp.Compare(a.id.uri, b.id.uri), cmp.Compare(a.vtype, b.vtype))
+	})
 	tx, owner := w.tx, w.job.Owner
 	for _, e := range els {
 		node := ids[e.id.uri]

@@ -214,3 +214,35 @@ func (n *registryNames) goodsName(ctx context.Context, uri, gtin string) (string
 	}
 	return "", nil
 }
+
+// goodsLabel names goods in a trace by their product (the registered
+// product's name, or else master data's) and their lot or serial; "" when
+// nothing names them.
+func (n *registryNames) goodsLabel(ctx context.Context, uri string) (string, error) {
+	d, err := codes.ParseDigitalLink(uri)
+	if err != nil || d.PrimaryAI != "01" {
+		return n.goodsName(ctx, uri, "")
+	}
+	t := targetOf(d)
+	key := "product:" + t.GTIN // "" caches that no product has the GTIN
+	name, ok := n.byKey[key]
+	if !ok {
+		p, err := n.product(ctx, t.GTIN)
+		if err != nil {
+			return "", err
+		}
+		if p != nil {
+			name = p.name
+		}
+		n.byKey[key] = name
+	}
+	if name == "" {
+		if name, err = n.goodsName(ctx, uri, t.GTIN); err != nil || name == "" {
+			return "", err
+		}
+	}
+	if id := cmp.Or(t.Lot, t.Serial); id != "" {
+		return name + " · " + id, nil
+	}
+	return name, nil
+}

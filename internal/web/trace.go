@@ -114,7 +114,7 @@ func (s *Server) runTrace(r *http.Request, tr *traceRequest) (*genealogy.Result,
 
 type traceNodeJSON struct {
 	URI      string   `json:"uri"`
-	Name     string   `json:"name,omitempty"` // a party's registered name
+	Name     string   `json:"name,omitempty"` // a party's registered name, goods' product and lot
 	Kind     string   `json:"kind"`           // object or party
 	Tier     int      `json:"tier"`
 	At       string   `json:"reached_at,omitempty"`
@@ -190,7 +190,7 @@ func (s *Server) apiTrace(dir genealogy.Direction) http.HandlerFunc {
 			return
 		}
 		j := traceJSON(tr, res)
-		if err := s.nameParties(r, j); err != nil {
+		if err := s.nameNodes(r, j); err != nil {
 			s.apiError(w, r, err)
 			return
 		}
@@ -223,7 +223,7 @@ func (s *Server) tracePage(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case err == nil:
 			j := traceJSON(tr, res)
-			if err := s.nameParties(r, j); err != nil {
+			if err := s.nameNodes(r, j); err != nil {
 				s.pageError(w, r, err)
 				return
 			}
@@ -367,16 +367,20 @@ func (s *Server) traceExport(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// nameParties gives each party of a trace the name it is registered under
-// (or known by), so that an official reads enterprises, not URIs.
-func (s *Server) nameParties(r *http.Request, trace map[string]any) error {
+// nameNodes gives each node of a trace a name an official reads: a party
+// the name it is registered under (or known by), goods their product and
+// lot.
+func (s *Server) nameNodes(r *http.Request, trace map[string]any) error {
 	names := newRegistryNames(s.db)
 	nodes, _ := trace["nodes"].([]traceNodeJSON)
 	for i := range nodes {
-		if nodes[i].Kind != "party" {
-			continue
+		var name string
+		var err error
+		if nodes[i].Kind == "party" {
+			name, err = names.partyName(r.Context(), nodes[i].URI)
+		} else {
+			name, err = names.goodsLabel(r.Context(), nodes[i].URI)
 		}
-		name, err := names.partyName(r.Context(), nodes[i].URI)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/hallmark-platform/hallmark/internal/auth"
+	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/store/storetest"
 )
@@ -35,7 +37,12 @@ func TestTraceForwardAndBackward(t *testing.T) {
 		if resp.StatusCode != http.StatusAccepted {
 			t.Fatalf("capture: %d", resp.StatusCode)
 		}
+		if _, err := registry.CreateProduct(context.Background(), db, s.users[auth.RoleOfficer], registry.ProductInput{
+			EnterpriseID: s.entID, Name: "风味酸奶", GTIN: "6970000000178", Category: "发酵乳"}); err != nil {
+			t.Fatal(err)
+		}
 		type node struct {
+			Name string   `json:"name"`
 			URI  string   `json:"uri"`
 			Kind string   `json:"kind"`
 			Tier int      `json:"tier"`
@@ -68,6 +75,10 @@ func TestTraceForwardAndBackward(t *testing.T) {
 		}
 		if p := found[shop].Path; len(p) != 3 || p[1] != product {
 			t.Fatalf("path to the shop: %v", p)
+		}
+		// Goods are named by their registered product and lot.
+		if found[product].Name != "风味酸奶 · SN1" {
+			t.Errorf("product lot named %q", found[product].Name)
 		}
 		// Backward from the product lot named by its Digital Link on
 		// another host: the farm lot and the factory that made it.

@@ -301,6 +301,26 @@ func Column[T any](ctx context.Context, q Queryer, query string, args ...any) ([
 	return out, rows.Err()
 }
 
+// Map runs a query of two columns and returns the second by the first; a
+// key that comes again keeps its last value.
+func Map[K comparable, V any](ctx context.Context, q Queryer, query string, args ...any) (map[K]V, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[K]V{}
+	for rows.Next() {
+		var k K
+		var v V
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, rows.Err()
+}
+
 // Tx is a transaction with the same placeholder rebinding as DB.
 type Tx struct {
 	tx      *sql.Tx

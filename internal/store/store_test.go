@@ -166,5 +166,11 @@ func TestColumn(t *testing.T) {
 		if err != nil || strings.Join(got, ",") != "c,a" {
 			t.Fatalf("Strings: %v, %v", got, err)
 		}
+		// Two columns: the second by the first, the last of a repeated key.
+		m, err := store.Map[string, int64](ctx, db, `SELECT v, n FROM (SELECT v, 1 AS n FROM strings_probe
+			UNION ALL SELECT 'a', 2) x ORDER BY n`)
+		if err != nil || len(m) != 3 || m["a"] != 2 || m["b"] != 1 || m["c"] != 1 {
+			t.Fatalf("Map: %v, %v", m, err)
+		}
 	})
 }

@@ -64,22 +64,18 @@ func Render(ctx context.Context, db *store.DB, evs []StoredEvent, format string)
 	}
 	decl := map[string]any{}
 	if len(declared) > 0 {
-		rows, err := db.Query(ctx, `SELECT event_id, body FROM epcis_error_declarations WHERE event_id IN (`+placeholders(len(declared))+`) ORDER BY seq`, declared...)
+		// The latest declaration about an event is the one shown.
+		bodies, err := store.Map[string, string](ctx, db, `SELECT event_id, body FROM epcis_error_declarations WHERE event_id IN (`+
+			placeholders(len(declared))+`) ORDER BY seq`, declared...)
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var id, body string
-			if err := rows.Scan(&id, &body); err != nil {
-				rows.Close()
-				return nil, err
-			}
+		for id, body := range bodies {
 			var m map[string]any
 			if json.Unmarshal([]byte(body), &m) == nil {
 				decl[id] = m["errorDeclaration"]
 			}
 		}
-		rows.Close()
 	}
 	aliases := map[string]string{}
 	if format == FormatURN && len(seqs) > 0 {

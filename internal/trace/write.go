@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -380,26 +381,12 @@ func storedHashes(ctx context.Context, tx *store.Tx, ids []string) (map[string]s
 	out := map[string]string{}
 	for start := 0; start < len(ids); start += chunkIDs {
 		part := ids[start:min(start+chunkIDs, len(ids))]
-		args := make([]any, len(part))
-		for i, s := range part {
-			args[i] = s
-		}
-		rows, err := tx.Query(ctx, `SELECT event_id, hash_id FROM epcis_events WHERE event_id IN (`+placeholders(len(part))+`)`, args...)
+		hashes, err := store.Map[string, string](ctx, tx, `SELECT event_id, hash_id FROM epcis_events WHERE event_id IN (`+placeholders(len(part))+`)`,
+			store.Args(part)...)
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var id, h string
-			if err := rows.Scan(&id, &h); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[id] = h
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		maps.Copy(out, hashes)
 	}
 	return out, nil
 }

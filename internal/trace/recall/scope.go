@@ -330,23 +330,14 @@ func partyEnterprises(ctx context.Context, db *store.DB, parties []int64, uri ma
 		glns := slices.Collect(maps.Keys(byGLN))
 		for start := 0; start < len(glns); start += 250 {
 			part := glns[start:min(start+250, len(glns))]
-			rows, err := db.Query(ctx, `SELECT gln, id FROM enterprises WHERE gln IN (`+marks(len(part))+`)`, store.Args(part)...)
+			found, err := store.Map[string, string](ctx, db, `SELECT gln, id FROM enterprises WHERE gln IN (`+marks(len(part))+`)`, store.Args(part)...)
 			if err != nil {
 				return nil, err
 			}
-			for rows.Next() {
-				var gln, id string
-				if err := rows.Scan(&gln, &id); err != nil {
-					rows.Close()
-					return nil, err
-				}
+			for gln, id := range found {
 				for _, p := range byGLN[gln] {
 					out[p] = id
 				}
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return nil, err
 			}
 		}
 		others = slices.DeleteFunc(others, func(p int64) bool { _, ok := out[p]; return ok })
@@ -483,26 +474,11 @@ func enterpriseNames(ctx context.Context, q store.Queryer, ids []string) (map[st
 	ids = slices.Compact(ids)
 	for start := 0; start < len(ids); start += 500 {
 		part := ids[start:min(start+500, len(ids))]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
-		rows, err := q.Query(ctx, `SELECT id, name FROM enterprises WHERE id IN (`+marks(len(part))+`)`, args...)
+		names, err := store.Map[string, string](ctx, q, `SELECT id, name FROM enterprises WHERE id IN (`+marks(len(part))+`)`, store.Args(part)...)
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var id, name string
-			if err := rows.Scan(&id, &name); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[id] = name
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		maps.Copy(out, names)
 	}
 	return out, nil
 }

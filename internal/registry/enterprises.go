@@ -198,6 +198,18 @@ func glnTaken(ctx context.Context, q store.Queryer, gln, selfID string) (bool, e
 	return n > 0, err
 }
 
+// takenError names the field of a code another enterprise registered in the
+// moment since it was checked (the USCC's or the GLN's unique index).
+func takenError(err error) error {
+	switch {
+	case !store.IsUniqueViolation(err):
+		return err
+	case strings.Contains(err.Error(), "gln"):
+		return fielderr.New("gln", "rule.gln.taken")
+	}
+	return fielderr.New("uscc", "rule.uscc.taken")
+}
+
 // usccTaken reports whether another enterprise of the region has the code.
 func usccTaken(ctx context.Context, q store.Queryer, region, uscc, selfID string) (bool, error) {
 	var n int
@@ -253,10 +265,7 @@ func CreateEnterprise(ctx context.Context, db *store.DB, who *auth.User, in Ente
 		e.CreatedAt = store.Now()
 		e.UpdatedAt = e.CreatedAt
 		if _, err := tx.Exec(ctx, enterpriseInsert+enterpriseInsertRow, e.insertArgs()...); err != nil {
-			if store.IsUniqueViolation(err) {
-				return fielderr.New("uscc", "rule.uscc.taken")
-			}
-			return err
+			return takenError(err)
 		}
 		if err := audit.Write(ctx, tx, audit.Entry{Action: "create", Entity: "enterprise", EntityID: e.ID,
 			RegionCode: e.RegionCode, After: e}); err != nil {
@@ -362,10 +371,7 @@ func UpdateEnterprise(ctx context.Context, db *store.DB, who *auth.User, id stri
 			e.RegionCode, e.USCC, e.USCCChecksumOK, e.USCCOverrideReason, e.Name, SearchKey(e.Name), e.LegalRep,
 			e.Address, nullable(e.TownshipCode), e.Industry, e.ContactName, e.ContactPhone, e.GLN, e.Status,
 			nullable(e.DepartmentID), e.UpdatedAt, e.ID); err != nil {
-			if store.IsUniqueViolation(err) {
-				return fielderr.New("uscc", "rule.uscc.taken")
-			}
-			return err
+			return takenError(err)
 		}
 		if err := audit.Write(ctx, tx, audit.Entry{Action: "update", Entity: "enterprise", EntityID: e.ID,
 			RegionCode: e.RegionCode, Before: old, After: e}); err != nil {

@@ -20,13 +20,14 @@ import (
 // printed on the package and in the business register), so they are read
 // here directly and nothing else of the rows leaves this file.
 type registryNames struct {
-	db    *store.DB
-	names map[string]string // enterprise ID → name
-	byKey map[string]string // USCC, or "gln:" and a GLN → name
+	db       *store.DB
+	names    map[string]string      // enterprise ID → name
+	byKey    map[string]string      // USCC, "gln:" and a GLN, or an identifier → name
+	products map[string]*productRow // GTIN → product, nil for none
 }
 
 func newRegistryNames(db *store.DB) *registryNames {
-	return &registryNames{db: db, names: map[string]string{}, byKey: map[string]string{}}
+	return &registryNames{db: db, names: map[string]string{}, byKey: map[string]string{}, products: map[string]*productRow{}}
 }
 
 type productRow struct {
@@ -34,8 +35,20 @@ type productRow struct {
 }
 
 // product finds the product recorded with a GTIN, written in any of its
-// lengths; the first recorded wins when two regions recorded it.
+// lengths; the first recorded wins when two regions recorded it. A trace
+// names many lots of one product, so each GTIN is looked up once.
 func (n *registryNames) product(ctx context.Context, gtin string) (*productRow, error) {
+	if p, ok := n.products[gtin]; ok {
+		return p, nil
+	}
+	p, err := n.lookupProduct(ctx, gtin)
+	if err == nil {
+		n.products[gtin] = p
+	}
+	return p, err
+}
+
+func (n *registryNames) lookupProduct(ctx context.Context, gtin string) (*productRow, error) {
 	forms := gtinSpellings(gtin)
 	rows, err := n.db.Query(ctx, `SELECT p.name, p.category, p.enterprise_id, COALESCE(e.name, '') FROM products p
 		LEFT JOIN enterprises e ON e.id = p.enterprise_id WHERE p.gtin IN (`+placeholderList(len(forms))+`)
@@ -224,22 +237,15 @@ func (n *registryNames) goodsLabel(ctx context.Context, uri string) (string, err
 		return n.goodsName(ctx, uri, "")
 	}
 	t := targetOf(d)
-	key := "product:" + t.GTIN // "" caches that no product has the GTIN
-	name, ok := n.byKey[key]
-	if !ok {
-		p, err := n.product(ctx, t.GTIN)
-		if err != nil {
-			return "", err
-		}
-		if p != nil {
-			name = p.name
-		}
-		n.byKey[key] = name
+	p, err := n.product(ctx, t.GTIN)
+	if err != nil {
+		return "", err
 	}
-	if name == "" {
-		if name, err = n.goodsName(ctx, uri, t.GTIN); err != nil || name == "" {
-			return "", err
-		}
+	var name string
+	if p != nil {
+		name = p.name
+	} else if name, err = n.goodsName(ctx, uri, t.GTIN); err != nil || name == "" {
+		return "", err
 	}
 	if id := cmp.Or(t.Lot, t.Serial); id != "" {
 		return name + " · " + id, nil

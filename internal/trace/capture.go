@@ -68,7 +68,8 @@ func eventsOf(doc map[string]any) ([]any, string, *ValidationError) {
 }
 
 // CheckDocument validates a whole document without storing it: the envelope
-// and every event against the GS1 schema, then identifiers and times. It
+// and every event against the GS1 schema, then identifiers and times, and
+// the identifiers of its master data, as Capture does. It
 // returns the parsed events in document order.
 func CheckDocument(doc map[string]any, behaviour string) ([]*event, *ValidationError) {
 	c, bad := startCheck(doc, store.Now())
@@ -77,6 +78,9 @@ func CheckDocument(doc map[string]any, behaviour string) ([]*event, *ValidationE
 	}
 	out := []*event{}
 	problems := &ValidationError{}
+	if _, bad := masterDataOf(doc); bad != nil {
+		problems.Problems = append(problems.Problems, bad.Problems...)
+	}
 	for i := range c.chunks {
 		evs, bad := c.chunk(i)
 		out = append(out, evs...)

@@ -167,9 +167,18 @@ func TestLocationHierarchyFromMasterData(t *testing.T) {
 		}
 		// A bad identifier in master data is refused with its pointer, and
 		// nothing of the document is stored.
-		_, err := trace.CaptureJSON(ctx, db, document([]any{element("not a uri", "x")}, event("urn:uuid:00000000-0000-4000-8000-00000000000e", site)), owner)
+		badDoc := document([]any{element("not a uri", "x")}, event("urn:uuid:00000000-0000-4000-8000-00000000000e", site))
+		_, err := trace.CaptureJSON(ctx, db, badDoc, owner)
 		if err == nil || !trace.IsValidation(err) {
 			t.Fatalf("bad master data: %v", err)
+		}
+		parsed, err := trace.Decode(badDoc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, bad := trace.CheckDocument(parsed, "rollback"); bad == nil ||
+			bad.Problems[0].Pointer != "/epcisHeader/epcisMasterData/vocabularyList/0/vocabularyElementList/0/id" {
+			t.Fatalf("checking alone: %v", bad)
 		}
 		if got := ids("EQ_bizLocation", site); !slices.Equal(got, []string{"a"}) {
 			t.Errorf("a refused document left events: %v", got)

@@ -23,7 +23,7 @@ func TestConcurrentCapturesAddingTheSameNodes(t *testing.T) {
 		for s := range senders {
 			wg.Go(func() {
 				for r := range rounds {
-					if _, err := trace.CaptureJSON(ctx, db, shippingDocument(100*r+s, 200), ""); err != nil {
+					if _, err := trace.CaptureJSON(ctx, db, trace.ShippingDocument(100*r+s, 200), ""); err != nil {
 						errs <- err
 					}
 				}

@@ -22,7 +22,7 @@ func TestSourcesAndDestinationsByType(t *testing.T) {
 		party := func(n string) string { return trace.PartyURI("91152923MA"+n, "") }
 		a, b, c, d, e := party("00000001"), party("00000002"), party("00000003"), party("00000004"), party("00000005")
 		place := trace.LocationURI("91152923MA00000006")
-		lot := lotOf("06901234567892", "S-1")
+		lot := trace.LotOf("06901234567892", "S-1")
 		ev := func(id, bizStep string, sources, destinations []any) map[string]any {
 			return map[string]any{"type": "ObjectEvent", "eventID": id, "eventTime": "2026-10-01T08:00:00+08:00",
 				"eventTimeZoneOffset": "+08:00", "action": "OBSERVE", "bizStep": bizStep,

@@ -160,10 +160,12 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 }
 
 // Stop shuts the server down gracefully: it stops accepting connections,
-// lets requests in flight finish (up to the context's deadline), stops the
-// background runner between deliveries and closes the database.
+// lets requests in flight finish (up to the context's deadline), ends the
+// WebSocket subscriptions, stops the background runner between deliveries
+// and closes the database.
 func (i *Instance) Stop(ctx context.Context) error {
 	err := i.http.Shutdown(ctx)
+	i.Server.Close()
 	i.cancel()
 	select {
 	case <-i.runnerOK:

@@ -153,8 +153,13 @@ func (s *Server) epcisQueryDelete(w http.ResponseWriter, r *http.Request) {
 
 // epcisQueryEvents runs a named query. The query itself is fixed: the URL
 // may only page it (perPage, nextPageToken), and the Link to the next page
-// carries just those, so following it runs the same query.
+// carries just those, so following it runs the same query. Asked to switch
+// to WebSocket, it opens a live subscription instead (epcisQueryLive).
 func (s *Server) epcisQueryEvents(w http.ResponseWriter, r *http.Request) {
+	if isWebSocket(r) {
+		s.epcisQueryLive(w, r)
+		return
+	}
 	nq, err := subscribe.GetQuery(r.Context(), s.db, ownerOf(userFrom(r.Context())), r.PathValue("queryName"))
 	if err != nil {
 		s.epcisSubscribeFail(w, r, err)

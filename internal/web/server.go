@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -17,6 +19,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/blob"
 	"github.com/hallmark-platform/hallmark/internal/store"
+	"github.com/hallmark-platform/hallmark/internal/trace/subscribe"
 )
 
 // Config is what the server needs from its caller.
@@ -63,6 +66,14 @@ type Server struct {
 	assets   *assets
 	pages    *pages
 	blobs    *blob.Store
+
+	// WebSocket subscriptions (epcis_live.go).
+	live      *subscribe.Deliverer
+	liveCount atomic.Int64
+	liveCtx   context.Context
+	liveStop  context.CancelFunc
+	liveMu    sync.Mutex // orders liveWG.Add before Close's Wait
+	liveWG    sync.WaitGroup
 }
 
 // New builds the server and registers every route.
@@ -92,6 +103,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = newMetrics(cfg.DB)
+	s.live = subscribe.NewDeliverer(cfg.DB, nil)
+	s.liveCtx, s.liveStop = context.WithCancel(context.Background())
 	s.sessions = scs.New()
 	s.sessions.Store = auth.NewSessionStore(cfg.DB)
 	s.sessions.Lifetime = 12 * time.Hour

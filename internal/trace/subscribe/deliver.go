@@ -58,6 +58,9 @@ type Deliverer struct {
 	// many subscriptions are delivered at once.
 	PageSize int
 	Parallel int
+	// LivePoll is how often a live stream looks for new events (LivePoll
+	// when zero).
+	LivePoll time.Duration
 }
 
 // NewDeliverer returns a Deliverer with the default tuning. A nil client
@@ -195,12 +198,7 @@ func (d *Deliverer) deliver(ctx context.Context, id string, now time.Time) (int,
 	if err != nil {
 		return 0, d.fail(bctx, s, now, err)
 	}
-	base := toValues(query)
-	for _, p := range shaping {
-		base.Del(p)
-	}
-	// The query's own record-time bounds narrow every window.
-	lo, hi, err := recordBounds(base)
+	base, lo, hi, err := windowed(query)
 	if err != nil {
 		return 0, d.fail(bctx, s, now, err)
 	}
@@ -213,7 +211,7 @@ func (d *Deliverer) deliver(ctx context.Context, id string, now time.Time) (int,
 			end := min(now.UnixMilli(), store.Now()) - d.Settle.Milliseconds()
 			s.windowEnd = max(end, s.MinRecordTime)
 		}
-		evs, next, err := d.page(ctx, s, base, max(s.MinRecordTime, lo), min(s.windowEnd, hi))
+		evs, next, err := d.page(ctx, s.Owner, s.EPCFormat, s.pageToken, base, max(s.MinRecordTime, lo), min(s.windowEnd, hi))
 		if err != nil {
 			if ctx.Err() != nil {
 				return sent, d.release(bctx, s)
@@ -267,6 +265,18 @@ func nullable(ms int64) any {
 	return ms
 }
 
+// windowed returns a stored query's parameters as a subscription runs
+// them: without the shaping it does not use, and with the query's own
+// record-time bounds taken out, to narrow every window.
+func windowed(query map[string]any) (url.Values, int64, int64, error) {
+	base := toValues(query)
+	for _, p := range shaping {
+		base.Del(p)
+	}
+	lo, hi, err := recordBounds(base)
+	return base, lo, hi, err
+}
+
 // recordBounds reads the query's own GE_recordTime and LT_recordTime (which
 // CheckQuery let through) and removes them: the window takes their place.
 func recordBounds(p url.Values) (lo, hi int64, err error) {
@@ -287,9 +297,9 @@ func recordBounds(p url.Values) (lo, hi int64, err error) {
 	return lo, hi, nil
 }
 
-// page runs the query over record times [lo, hi) from s's page token on and
-// renders the events in s's EPC format.
-func (d *Deliverer) page(ctx context.Context, s *Subscription, base url.Values, lo, hi int64) ([]any, string, error) {
+// page runs owner's query over record times [lo, hi) from a page token on
+// and renders the events in an EPC format.
+func (d *Deliverer) page(ctx context.Context, owner, format, token string, base url.Values, lo, hi int64) ([]any, string, error) {
 	if lo >= hi {
 		return nil, "", nil
 	}
@@ -302,31 +312,25 @@ func (d *Deliverer) page(ctx context.Context, s *Subscription, base url.Values, 
 	p.Set("orderBy", "recordTime")
 	p.Set("orderDirection", "ASC")
 	p.Set("perPage", strconv.Itoa(d.PageSize))
-	if s.pageToken != "" {
-		p.Set("nextPageToken", s.pageToken)
+	if token != "" {
+		p.Set("nextPageToken", token)
 	}
 	q, err := trace.ParseQuery(p)
 	if err != nil {
 		return nil, "", err
 	}
-	res, err := q.Run(ctx, d.DB, s.Owner)
+	res, err := q.Run(ctx, d.DB, owner)
 	if err != nil {
 		return nil, "", err
 	}
-	evs, err := trace.Render(ctx, d.DB, res.Events, s.EPCFormat)
+	evs, err := trace.Render(ctx, d.DB, res.Events, format)
 	return evs, res.NextToken, err
 }
 
 // post sends one EPCISQueryDocument to s.Dest; any answer but 2xx is an
 // error.
 func (d *Deliverer) post(ctx context.Context, s *Subscription, evs []any) error {
-	doc := trace.QueryDocument(s.QueryName, evs)
-	if body, ok := doc["epcisBody"].(map[string]any); ok {
-		if res, ok := body["queryResults"].(map[string]any); ok {
-			res["subscriptionID"] = s.ID
-		}
-	}
-	body, err := json.Marshal(doc)
+	body, err := resultDocument(s.QueryName, s.ID, evs)
 	if err != nil {
 		return err
 	}
@@ -354,6 +358,17 @@ func (d *Deliverer) post(ctx context.Context, s *Subscription, evs []any) error 
 		return fmt.Errorf("%s answered %s", s.Dest, resp.Status)
 	}
 	return nil
+}
+
+// resultDocument is the EPCISQueryDocument a subscription receives.
+func resultDocument(queryName, subscriptionID string, evs []any) ([]byte, error) {
+	doc := trace.QueryDocument(queryName, evs)
+	if body, ok := doc["epcisBody"].(map[string]any); ok {
+		if res, ok := body["queryResults"].(map[string]any); ok {
+			res["subscriptionID"] = subscriptionID
+		}
+	}
+	return json.Marshal(doc)
 }
 
 // fail records a failed attempt: the subscription waits Backoff, doubled

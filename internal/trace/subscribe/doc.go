@@ -1,6 +1,9 @@
 // Package subscribe keeps EPCIS 2.0 named queries and their webhook
 // subscriptions (REST binding: /queries, /queries/{name}/events and
-// /queries/{name}/subscriptions) and delivers subscription results.
+// /queries/{name}/subscriptions) and delivers subscription results, by
+// POST to a webhook or as messages on a connection held open by the
+// subscriber (Live: the binding's WebSocket subscriptions, which share the
+// webhooks' controls, windows and pages but keep nothing in the database).
 //
 // A named query is a query object that validates against GS1's
 // query-schema.json and that trace.ParseQuery accepts; it belongs to the

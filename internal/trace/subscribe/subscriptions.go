@@ -83,14 +83,55 @@ func checkDest(dest string) bool {
 	return false
 }
 
+// controls are a subscription's checked controls, webhook or live.
+type controls struct {
+	epcFormat string
+	initial   int64 // initialRecordTime, Unix ms
+	stream    bool
+	schedule  *compiledSchedule
+	nextRun   int64 // Unix ms of the schedule's first run
+}
+
+// checkControls checks what webhook and live subscriptions share: the EPC
+// format, initialRecordTime, and exactly one of a stream and a schedule.
+// Problems point into the request body (/stream, /schedule/minute…).
+func checkControls(req Request, epcFormat string, now time.Time) (controls, []trace.Problem) {
+	if epcFormat == "" {
+		epcFormat = trace.FormatDigitalLink
+	}
+	c := controls{epcFormat: epcFormat, initial: now.UnixMilli(), stream: req.Stream != nil && *req.Stream}
+	var problems []trace.Problem
+	if req.InitialRecordTime != "" {
+		t, err := time.Parse(time.RFC3339Nano, req.InitialRecordTime)
+		if err != nil {
+			problems = append(problems, trace.Problem{Pointer: "/initialRecordTime", Rule: "rule.epcis.time", Detail: req.InitialRecordTime})
+		}
+		c.initial = t.UnixMilli()
+	}
+	if !trace.ValidFormat(epcFormat) {
+		problems = append(problems, trace.Problem{Pointer: "GS1-EPC-Format", Rule: "rule.epcis.epc_format", Detail: epcFormat})
+	}
+	switch {
+	case c.stream == (req.Schedule != nil):
+		// Both or neither: a stream must be asked for explicitly ("stream":
+		// true), never by default, and it excludes a schedule.
+		problems = append(problems, trace.Problem{Pointer: "/stream", Rule: "rule.epcis.subscription.kind"})
+	case req.Schedule != nil:
+		var bad []trace.Problem
+		c.schedule, bad = req.Schedule.compile()
+		problems = append(problems, bad...)
+		if c.schedule != nil {
+			c.nextRun = c.schedule.next(now.In(scheduleZone)).UnixMilli()
+		}
+	}
+	return c, problems
+}
+
 // Subscribe adds a subscription to owner's query queryName. epcFormat is
 // the GS1-EPC-Format the deliveries use ("" for the default, Digital Link).
 // It answers ErrNoQuery when owner has no such query, and *Invalid
 // (SubscriptionControlsException) for a bad request.
 func Subscribe(ctx context.Context, db *store.DB, owner, queryName string, req Request, epcFormat string, now time.Time) (*Subscription, error) {
-	if epcFormat == "" {
-		epcFormat = trace.FormatDigitalLink
-	}
 	var problems []trace.Problem
 	if !checkDest(req.Dest) {
 		problems = append(problems, trace.Problem{Pointer: "/dest", Rule: "rule.epcis.subscription.dest", Detail: req.Dest})
@@ -98,34 +139,11 @@ func Subscribe(ctx context.Context, db *store.DB, owner, queryName string, req R
 	if utf8.RuneCountInString(req.SignatureToken) > MaxTokenLength {
 		problems = append(problems, trace.Problem{Pointer: "/signatureToken", Rule: "rule.epcis.subscription.token"})
 	}
-	initial := now.UnixMilli()
-	if req.InitialRecordTime != "" {
-		t, err := time.Parse(time.RFC3339Nano, req.InitialRecordTime)
-		if err != nil {
-			problems = append(problems, trace.Problem{Pointer: "/initialRecordTime", Rule: "rule.epcis.time", Detail: req.InitialRecordTime})
-		}
-		initial = t.UnixMilli()
-	}
-	if !trace.ValidFormat(epcFormat) {
-		problems = append(problems, trace.Problem{Pointer: "GS1-EPC-Format", Rule: "rule.epcis.epc_format", Detail: epcFormat})
-	}
-	stream := req.Stream != nil && *req.Stream
-	var nextRun int64
-	switch {
-	case stream == (req.Schedule != nil):
-		// Both or neither: a stream must be asked for explicitly ("stream":
-		// true), never by default, and it excludes a schedule.
-		problems = append(problems, trace.Problem{Pointer: "/stream", Rule: "rule.epcis.subscription.kind"})
-	case req.Schedule != nil:
-		c, bad := req.Schedule.compile()
-		problems = append(problems, bad...)
-		if c != nil {
-			nextRun = c.next(now.In(scheduleZone)).UnixMilli()
-		}
-	}
-	if len(problems) > 0 {
+	c, more := checkControls(req, epcFormat, now)
+	if problems = append(problems, more...); len(problems) > 0 {
 		return nil, invalidSubscription(problems...)
 	}
+	epcFormat, initial, stream, nextRun := c.epcFormat, c.initial, c.stream, c.nextRun
 	s := &Subscription{ID: store.NewID(), QueryName: queryName, Owner: owner, Dest: req.Dest, Signed: req.SignatureToken != "",
 		Stream: stream, Schedule: req.Schedule, ReportIfEmpty: req.ReportIfEmpty && !stream, EPCFormat: epcFormat,
 		InitialRecordTime: initial, MinRecordTime: initial, CreatedAt: store.Now(), CreatedBy: audit.ActorFrom(ctx).ID,

@@ -57,6 +57,9 @@ func T(lang, key string, params map[string]any) string {
 	if !ok {
 		return Missing + key + "⟧"
 	}
+	if one, ok := m[key+OneSuffix]; ok && fmt.Sprint(params["n"]) == "1" {
+		msg = one
+	}
 	if len(params) == 0 || !strings.Contains(msg, "{") {
 		return msg
 	}
@@ -65,6 +68,11 @@ func T(lang, key string, params map[string]any) string {
 	}
 	return msg
 }
+
+// OneSuffix marks the singular of a message counting {n}, for languages
+// whose nouns have one ("1 recall", "2 recalls"): T picks key+OneSuffix
+// when n is 1 and the catalog has it. Chinese needs none.
+const OneSuffix = "#one"
 
 // Has reports whether key exists in the default catalog.
 func Has(key string) bool {

@@ -27,9 +27,30 @@ func TestCatalogsHaveTheSameKeys(t *testing.T) {
 		}
 	}
 	for _, key := range Keys(EN) {
+		if base, ok := strings.CutSuffix(key, OneSuffix); ok {
+			// A singular stands beside its message, with its placeholders.
+			a, b := placeholder.FindAllString(catalogs[EN][base], -1), placeholder.FindAllString(catalogs[EN][key], -1)
+			if _, ok := catalogs[EN][base]; !ok || !slices.Contains(a, "{n}") || strings.Join(sortStrings(a), ",") != strings.Join(sortStrings(b), ",") {
+				t.Errorf("%q: no message %q counting {n} with the same placeholders", key, base)
+			}
+			continue
+		}
 		if _, ok := catalogs[ZH][key]; !ok {
 			t.Errorf("%q is missing from zh-CN.json", key)
 		}
+	}
+}
+
+// English counts say "1 recall" and "2 recalls"; Chinese has one form.
+func TestSingular(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[any]string{1: "1 recall", int64(1): "1 recall", 2: "2 recalls", 0: "0 recalls"} {
+		if got := T(EN, "recall.count", map[string]any{"n": n}); got != want {
+			t.Errorf("n=%v: %q, want %q", n, got, want)
+		}
+	}
+	if got, want := T(ZH, "recall.count", map[string]any{"n": 1}), T(ZH, "recall.count", map[string]any{"n": 2}); strings.Replace(want, "2", "1", 1) != got {
+		t.Errorf("zh: %q and %q differ beyond the number", got, want)
 	}
 }
 

@@ -41,6 +41,23 @@ func loadPages(s *Server) (*pages, error) {
 			}
 			return time.UnixMilli(ms).In(shanghai).Format("2006-01-02 15:04")
 		},
+		// stamp shows an RFC 3339 time (as the API gives it) in the
+		// county's zone.
+		"stamp": func(s string) string {
+			t, err := time.Parse(time.RFC3339Nano, s)
+			if err != nil {
+				return s
+			}
+			return t.In(shanghai).Format("2006-01-02 15:04")
+		},
+		// uom names a UN/CEFACT unit code (KGM, H87…) in the page's
+		// language; a code without a name is shown as it is.
+		"uom": func(code, lang string) string {
+			if code == "" || !locales.Has("uom."+code) {
+				return code
+			}
+			return locales.T(lang, "uom."+code, nil)
+		},
 		"add": func(a, b int) int { return a + b },
 		// splitParas turns a narrative's lines into paragraphs.
 		"splitParas": func(s string) []string {

@@ -190,7 +190,7 @@ func (s *Server) apiTrace(dir genealogy.Direction) http.HandlerFunc {
 			return
 		}
 		j := traceJSON(tr, res)
-		if err := s.nameNodes(r, j); err != nil {
+		if _, err := s.nameNodes(r, j); err != nil {
 			s.apiError(w, r, err)
 			return
 		}
@@ -223,17 +223,12 @@ func (s *Server) tracePage(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case err == nil:
 			j := traceJSON(tr, res)
-			if err := s.nameNodes(r, j); err != nil {
+			names, err := s.nameNodes(r, j)
+			if err != nil {
 				s.pageError(w, r, err)
 				return
 			}
-			data["Trace"] = j
-			names := map[string]string{}
-			for _, n := range j["nodes"].([]traceNodeJSON) {
-				if n.Name != "" {
-					names[n.URI] = n.Name
-				}
-			}
+			data["Trace"], data["Names"] = j, names
 			data["Graph"] = traceGraph(res, v, names)
 			data["Export"] = "/trace/export?" + q.Encode()
 			v.Charts = true
@@ -369,10 +364,12 @@ func (s *Server) traceExport(w http.ResponseWriter, r *http.Request) {
 
 // nameNodes gives each node of a trace a name an official reads: a party
 // the name it is registered under (or known by), goods their product and
-// lot.
-func (s *Server) nameNodes(r *http.Request, trace map[string]any) error {
+// lot. It returns every name it found by URI, the holders' and suppliers'
+// too, for the page.
+func (s *Server) nameNodes(r *http.Request, trace map[string]any) (map[string]string, error) {
 	names := newRegistryNames(s.db)
 	nodes, _ := trace["nodes"].([]traceNodeJSON)
+	named := map[string]string{}
 	for i := range nodes {
 		var name string
 		var err error
@@ -382,11 +379,24 @@ func (s *Server) nameNodes(r *http.Request, trace map[string]any) error {
 			name, err = names.goodsLabel(r.Context(), nodes[i].URI)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if name != nodes[i].URI {
 			nodes[i].Name = name
+			named[nodes[i].URI] = name
+		}
+		for _, p := range nodes[i].Parties {
+			if _, ok := named[p]; ok {
+				continue
+			}
+			name, err := names.partyName(r.Context(), p)
+			if err != nil {
+				return nil, err
+			}
+			if name != p {
+				named[p] = name
+			}
 		}
 	}
-	return nil
+	return named, nil
 }

@@ -16,7 +16,8 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/store/storetest"
 )
 
-// chainDoc: a farm lot goes into a product lot, which is shipped to a shop.
+// chainDoc: a farm lot goes into a product lot, which is shipped to a shop
+// (the registered enterprise of the test site).
 const chainDoc = `{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"], "type": "EPCISDocument",
  "schemaVersion": "2.0", "creationDate": "2026-11-01T00:00:00Z", "epcisBody": {"eventList": [
  {"type": "TransformationEvent", "eventTime": "2026-10-01T09:00:00+08:00", "eventTimeZoneOffset": "+08:00",
@@ -27,7 +28,7 @@ const chainDoc = `{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis
   "bizStep": "shipping", "quantityList": [{"epcClass": "urn:epc:class:lgtin:6970000.000017.SN1", "quantity": 200, "uom": "H87"}],
   "bizTransactionList": [{"type": "desadv", "bizTransaction": "urn:example:desadv:77"}],
   "sourceList": [{"type": "owning_party", "source": "https://id.hallmark.example/party/FACTORY"}],
-  "destinationList": [{"type": "owning_party", "destination": "https://id.hallmark.example/party/SHOP"}]}]}}`
+  "destinationList": [{"type": "owning_party", "destination": "https://id.hallmark.example/party/91152923MA0N000000"}]}]}}`
 
 func TestTraceForwardAndBackward(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -69,7 +70,7 @@ func TestTraceForwardAndBackward(t *testing.T) {
 			found[n.URI] = n
 		}
 		product := "https://id.gs1.org/01/06970000000178/10/SN1"
-		shop := "https://id.hallmark.example/party/SHOP"
+		shop := "https://id.hallmark.example/party/91152923MA0N000000"
 		if found[product].Tier != 1 || found[shop].Tier != 2 || found[shop].Kind != "party" {
 			t.Fatalf("forward trace: %+v", tr.Nodes)
 		}
@@ -116,6 +117,16 @@ func TestTraceForwardAndBackward(t *testing.T) {
 		body := readBody(t, resp)
 		if resp.StatusCode != 200 || !strings.Contains(body, "data-chart") || !strings.Contains(body, shop) {
 			t.Fatalf("trace page: %d", resp.StatusCode)
+		}
+		// The table reads as an official reads: the holder by its registered
+		// name, the time in the county's zone, the unit by its name.
+		for _, want := range []string{"<div><strong>测试企业</strong><br><code>" + shop + "</code></div>", ">2026-10-03 09:00</time>", "200 件"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the trace table lacks %q", want)
+			}
+		}
+		if strings.Contains(body, "H87") || strings.Contains(body, "T01:00:00Z<") {
+			t.Errorf("the trace table shows raw codes or UTC times")
 		}
 		resp = s.epcisDo(auth.RoleOfficer, "GET", "/trace/export?epc=urn:epc:class:lgtin:6970000.000017.SN1&direction=forward", "")
 		defer resp.Body.Close()

@@ -159,8 +159,8 @@ func loadTrace(ctx context.Context, db *store.DB, now time.Time) (labParties, er
 	// it to the meat or the dairy processor.
 	var meatIn, dairyIn []map[string]any
 	for i, co := range coops {
-		animals := mustLot(co.uscc, "", "LIVESTOCK", fmt.Sprintf("H%s-%d", stamp, i+1))
-		milk := mustLot(co.uscc, "", "CAMELMILK", fmt.Sprintf("M%s-%d", stamp, i+1))
+		animals := mustLot(co.uscc, "", "活畜", fmt.Sprintf("H%s-%d", stamp, i+1))
+		milk := mustLot(co.uscc, "", "生驼乳", fmt.Sprintf("M%s-%d", stamp, i+1))
 		c.add(co, epcisEvent("ObjectEvent", day(42, 8), map[string]any{"action": "ADD", "bizStep": "commissioning", "disposition": "active",
 			"bizLocation": map[string]any{"id": co.place()}, "quantityList": []any{qty(animals, float64(8+4*i), "H87"), qty(milk, float64(600+150*i), "LTR")}}))
 		c.ship(co, meat[0], day(40-i, 7), fmt.Sprintf("L%s%d", stamp, i), qty(animals, float64(8+4*i), "H87"))

@@ -90,6 +90,34 @@ func USCCOf(uri string) (string, bool) {
 	return "", false
 }
 
+// PlatformLot is a lot minted under the platform (LotURI without a GTIN):
+// whose numbering it is, the product code (the folded product name) and
+// the lot.
+type PlatformLot struct {
+	OwnerUSCC, Product, Lot string
+}
+
+// PlatformLotOf reads a lot URI minted by LotURI for a product without a
+// GTIN.
+func PlatformLotOf(uri string) (PlatformLot, bool) {
+	rest, ok := strings.CutPrefix(uri, LotPrefix)
+	if !ok {
+		return PlatformLot{}, false
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 3 {
+		return PlatformLot{}, false
+	}
+	for i, p := range parts {
+		u, err := url.PathUnescape(p)
+		if err != nil || u == "" {
+			return PlatformLot{}, false
+		}
+		parts[i] = u
+	}
+	return PlatformLot{OwnerUSCC: parts[0], Product: parts[1], Lot: parts[2]}, true
+}
+
 // GLNOf returns the GLN of a party (AI 417) or a place (AI 414, with or
 // without its extension) as the trace stores it: a canonical Digital Link.
 func GLNOf(uri string) (string, bool) {

@@ -105,3 +105,21 @@ func TestSourcesAndDestinationsByType(t *testing.T) {
 		}
 	})
 }
+
+// A lot minted for a product without a GTIN reads back into its owner,
+// product and lot, whatever its characters.
+func TestPlatformLotOf(t *testing.T) {
+	uri, err := trace.LotURI("91152923MA0N000000", "", "生驼乳", "M2026/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, ok := trace.PlatformLotOf(uri)
+	if !ok || l != (trace.PlatformLot{OwnerUSCC: "91152923MA0N000000", Product: "生驼乳", Lot: "M2026/1"}) {
+		t.Errorf("%s read as %+v, %v", uri, l, ok)
+	}
+	for _, other := range []string{"https://id.gs1.org/01/06970000000178/10/SN1", trace.LotPrefix + "a/b", trace.PartyURI("91152923MA0N000000", "")} {
+		if l, ok := trace.PlatformLotOf(other); ok {
+			t.Errorf("%s read as a platform lot: %+v", other, l)
+		}
+	}
+}

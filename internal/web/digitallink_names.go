@@ -229,12 +229,20 @@ func (n *registryNames) goodsName(ctx context.Context, uri, gtin string) (string
 }
 
 // goodsLabel names goods in a trace by their product (the registered
-// product's name, or else master data's) and their lot or serial; "" when
-// nothing names them.
+// product's name, or else master data's, or else the name a platform lot
+// URI carries) and their lot or serial; "" when nothing names them.
 func (n *registryNames) goodsLabel(ctx context.Context, uri string) (string, error) {
 	d, err := codes.ParseDigitalLink(uri)
 	if err != nil || d.PrimaryAI != "01" {
-		return n.goodsName(ctx, uri, "")
+		name, err := n.goodsName(ctx, uri, "")
+		if name == "" && err == nil {
+			// A lot of a product without a GTIN carries its product's
+			// name (folded) and its lot in its URI.
+			if l, ok := trace.PlatformLotOf(uri); ok {
+				name = l.Product + " · " + l.Lot
+			}
+		}
+		return name, err
 	}
 	t := targetOf(d)
 	p, err := n.product(ctx, t.GTIN)

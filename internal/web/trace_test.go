@@ -90,8 +90,13 @@ func TestTraceForwardAndBackward(t *testing.T) {
 		for _, n := range tr.Nodes {
 			found[n.URI] = n
 		}
-		if _, ok := found["https://id.hallmark.example/lot/FARM/MILK/L1"]; !ok {
+		farm, ok := found["https://id.hallmark.example/lot/FARM/MILK/L1"]
+		if !ok {
 			t.Fatalf("backward trace misses the farm lot: %+v", tr.Nodes)
+		}
+		// A lot without a GTIN is named by the product and lot its URI carries.
+		if farm.Name != "MILK · L1" {
+			t.Errorf("farm lot named %q", farm.Name)
 		}
 		// Refusals name the field; an unknown lot is not found.
 		resp = s.epcisDo(auth.RoleOfficer, "GET", "/api/v1/trace/forward?epc=urn:epc:class:lgtin:6970000.000017.SN1&depth=0", "")

@@ -202,12 +202,15 @@ func TestRecallPages(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `aria-invalid="true" data-testid="quantity"`) {
 		t.Errorf("bad quantity: %d", resp.StatusCode)
 	}
-	resp, _ = post(ent, "/recalls/"+id+"/holders/"+holder+"/confirmations", "action=removed&quantity=40&complete=1")
+	resp, _ = post(ent, "/recalls/"+id+"/holders/"+holder+"/confirmations", "action=removed&quantity=40&uom=EA&complete=1")
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("confirm: %d", resp.StatusCode)
 	}
 	if code, body := get(officer, "/recalls/"+id); code != http.StatusOK || !strings.Contains(body, `data-status="closed"`) {
 		t.Errorf("after confirming: %d", code)
+	} else if strings.Count(body, "40 个") < 2 || strings.Contains(body, "40 EA") {
+		// The confirmation and the history name the unit.
+		t.Errorf("units on the recall page: %d × '40 个', %v '40 EA'", strings.Count(body, "40 个"), strings.Contains(body, "40 EA"))
 	}
 	// Another enterprise's holder page is not found.
 	if code, _ := get(ent, "/recalls/"+id+"/holders/00000000-0000-7000-8000-000000000000"); code != http.StatusNotFound {

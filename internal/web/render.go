@@ -23,6 +23,15 @@ type pages struct {
 	byName map[string]*template.Template
 }
 
+// uomName names a UN/CEFACT unit code (KGM, H87…) in lang; a code without
+// a name is shown as it is.
+func uomName(code, lang string) string {
+	if code == "" || !locales.Has("uom."+code) {
+		return code
+	}
+	return locales.T(lang, "uom."+code, nil)
+}
+
 // shanghai is the zone every date is shown in.
 var shanghai = workday.Shanghai
 
@@ -50,14 +59,7 @@ func loadPages(s *Server) (*pages, error) {
 			}
 			return t.In(shanghai).Format("2006-01-02 15:04")
 		},
-		// uom names a UN/CEFACT unit code (KGM, H87…) in the page's
-		// language; a code without a name is shown as it is.
-		"uom": func(code, lang string) string {
-			if code == "" || !locales.Has("uom."+code) {
-				return code
-			}
-			return locales.T(lang, "uom."+code, nil)
-		},
+		"uom": uomName,
 		"add": func(a, b int) int { return a + b },
 		// splitParas turns a narrative's lines into paragraphs.
 		"splitParas": func(s string) []string {
@@ -69,11 +71,15 @@ func loadPages(s *Server) (*pages, error) {
 			}
 			return out
 		},
-		// paramsOf widens stored string parameters for message interpolation.
-		"paramsOf": func(m map[string]string) map[string]any {
+		// paramsOf widens stored string parameters for message
+		// interpolation in lang; a unit code ("uom") is given by its name.
+		"paramsOf": func(m map[string]string, lang string) map[string]any {
 			out := make(map[string]any, len(m))
 			for k, v := range m {
 				out[k] = v
+			}
+			if u, ok := m["uom"]; ok {
+				out["uom"] = uomName(u, lang)
 			}
 			return out
 		},

@@ -528,3 +528,46 @@ func TestMasterDataNamesGoodsAndPlaces(t *testing.T) {
 		t.Errorf("suppliers %v", got)
 	}
 }
+
+// A raw material without a GTIN (a herd's milk, minted as a platform lot)
+// is named on the public page by the product and lot its identifier
+// carries, and the co-operative it came from, as party and as place, is
+// named once.
+func TestPlatformLotOrigin(t *testing.T) {
+	t.Parallel()
+	db := storetest.SQLite(t)
+	s := newSiteOn(t, db)
+	const uscc = "91152923MA0N000000" // the site's registered enterprise
+	milk, err := trace.LotURI(uscc, "", "生驼乳", "M1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gtin := codes.GTIN14(codes.GTIN13FromSerial("6901234", 5679))
+	doc := `{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument",
+		"schemaVersion":"2.0","creationDate":"2026-10-01T00:00:00Z","epcisBody":{"eventList":[
+		{"type":"ObjectEvent","eventTime":"2026-10-01T08:00:00+08:00","eventTimeZoneOffset":"+08:00",
+			"action":"OBSERVE","bizStep":"shipping","disposition":"in_transit",
+			"quantityList":[{"epcClass":"` + milk + `","quantity":600,"uom":"LTR"}],
+			"sourceList":[{"type":"owning_party","source":"` + trace.PartyURI(uscc, "") + `"},
+				{"type":"location","source":"` + trace.LocationURI(uscc) + `"}]},
+		{"type":"TransformationEvent","eventTime":"2026-10-02T08:00:00+08:00","eventTimeZoneOffset":"+08:00",
+			"inputQuantityList":[{"epcClass":"` + milk + `","quantity":600,"uom":"LTR"}],
+			"outputQuantityList":[{"epcClass":"https://id.gs1.org/01/` + gtin + `/10/Y1","quantity":1000,"uom":"H87"}]}]}}`
+	if _, err := trace.CaptureJSON(context.Background(), db, []byte(doc), ""); err != nil {
+		t.Fatal(err)
+	}
+	_, body := get(t, s, "", "/01/"+gtin+"/10/Y1", "Accept", "application/json")
+	var f struct {
+		Origins []struct {
+			Name, Lot string
+			Suppliers []string
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Origins) != 1 || f.Origins[0].Name != "生驼乳" || f.Origins[0].Lot != "M1" ||
+		!slices.Equal(f.Origins[0].Suppliers, []string{"测试企业"}) {
+		t.Errorf("origins %+v", f.Origins)
+	}
+}

@@ -2,9 +2,11 @@ package web
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/hallmark-platform/hallmark/internal/codes"
+	"github.com/hallmark-platform/hallmark/internal/trace"
 	"github.com/hallmark-platform/hallmark/internal/trace/genealogy"
 	"github.com/hallmark-platform/hallmark/internal/trace/recall"
 )
@@ -62,6 +64,12 @@ func (s *Server) publicOrigins(ctx context.Context, t dlTarget, reg *registryNam
 			} else if name != "" {
 				o.Name = name
 			}
+		} else if name, err := reg.goodsName(ctx, n.URI, ""); err != nil {
+			return nil, err
+		} else if name != "" {
+			o.Name = name
+		} else if l, ok := trace.PlatformLotOf(n.URI); ok {
+			o.Name, o.Lot = l.Product, l.Lot
 		}
 		for _, pid := range n.Parties {
 			p, ok := res.Node(pid)
@@ -72,7 +80,11 @@ func (s *Server) publicOrigins(ctx context.Context, t dlTarget, reg *registryNam
 			if err != nil {
 				return nil, err
 			}
-			o.Suppliers = append(o.Suppliers, name)
+			// An enterprise is often both the party and the place a lot
+			// came from: name it once.
+			if !slices.Contains(o.Suppliers, name) {
+				o.Suppliers = append(o.Suppliers, name)
+			}
 		}
 		out = append(out, o)
 		if len(out) == publicOriginLimit {

@@ -14,6 +14,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
 	"github.com/hallmark-platform/hallmark/internal/registry"
+	"github.com/hallmark-platform/hallmark/internal/trace/ledger"
 	"github.com/hallmark-platform/hallmark/internal/workday"
 	"github.com/hallmark-platform/hallmark/locales"
 )
@@ -23,14 +24,9 @@ type pages struct {
 	byName map[string]*template.Template
 }
 
-// uomName names a UN/CEFACT unit code (KGM, H87…) in lang; a code without
-// a name is shown as it is.
-func uomName(code, lang string) string {
-	if code == "" || !locales.Has("uom."+code) {
-		return code
-	}
-	return locales.T(lang, "uom."+code, nil)
-}
+// uomName names a UN/CEFACT unit code (KGM, H87…) in lang as the ledger
+// does; a code it does not know is shown as it is.
+func uomName(code, lang string) string { return ledger.UnitLabel(code, lang) }
 
 // shanghai is the zone every date is shown in.
 var shanghai = workday.Shanghai

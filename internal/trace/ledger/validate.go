@@ -38,9 +38,20 @@ var unitWords = map[string][]string{
 	"XCX": {"罐", "can", "听"},
 }
 
-// UnitLabel is a unit's name in lang.
+// shownUnits name, Chinese then English, common codes that EPCIS documents
+// from elsewhere use and the ledger does not offer for input.
+var shownUnits = map[string][]string{
+	"EA": {"个", "each"}, "C62": {"个", "unit"}, "BX": {"箱", "box"}, "CT": {"箱", "carton"},
+	"BG": {"袋", "bag"}, "BO": {"瓶", "bottle"}, "PK": {"包", "pack"},
+}
+
+// UnitLabel is a unit's name in lang; a code it does not know is returned
+// as it is.
 func UnitLabel(unit, lang string) string {
 	w, ok := unitWords[unit]
+	if !ok {
+		w, ok = shownUnits[unit]
+	}
 	if !ok {
 		return unit
 	}

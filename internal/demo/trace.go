@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/hallmark-platform/hallmark/internal/auth"
+	"github.com/hallmark-platform/hallmark/internal/clock"
 	"github.com/hallmark-platform/hallmark/internal/codes"
 	"github.com/hallmark-platform/hallmark/internal/registry"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/trace"
+	"github.com/hallmark-platform/hallmark/internal/trace/ledger"
 	"github.com/hallmark-platform/hallmark/internal/trace/recall"
 	"github.com/hallmark-platform/hallmark/internal/trace/schema"
 )
@@ -75,6 +77,15 @@ func owningTo(p party) []any {
 
 // ship records the sender's shipping and the receiver's receiving of lots.
 func (c *chain) ship(from, to party, at time.Time, doc string, lots ...map[string]any) {
+	q, bt := c.send(from, to, at, doc, lots...)
+	c.add(to, epcisEvent("ObjectEvent", at.Add(5*time.Hour), map[string]any{"action": "OBSERVE", "bizStep": "receiving", "disposition": "in_progress",
+		"bizLocation": map[string]any{"id": to.place()}, "quantityList": q, "bizTransactionList": bt,
+		"sourceList": owning(from), "destinationList": owningTo(to)}))
+}
+
+// send records the shipping alone: the receiver records its receipt
+// itself, as an incoming check (see loadIncomingChecks).
+func (c *chain) send(from, to party, at time.Time, doc string, lots ...map[string]any) ([]any, []any) {
 	q := make([]any, len(lots))
 	for i, l := range lots {
 		q[i] = l
@@ -83,9 +94,7 @@ func (c *chain) ship(from, to party, at time.Time, doc string, lots ...map[strin
 	c.add(from, epcisEvent("ObjectEvent", at, map[string]any{"action": "OBSERVE", "bizStep": "shipping", "disposition": "in_transit",
 		"readPoint": map[string]any{"id": from.place()}, "quantityList": q, "bizTransactionList": bt,
 		"sourceList": owning(from), "destinationList": owningTo(to)}))
-	c.add(to, epcisEvent("ObjectEvent", at.Add(5*time.Hour), map[string]any{"action": "OBSERVE", "bizStep": "receiving", "disposition": "in_progress",
-		"bizLocation": map[string]any{"id": to.place()}, "quantityList": q, "bizTransactionList": bt,
-		"sourceList": owning(from), "destinationList": owningTo(to)}))
+	return q, bt
 }
 
 // loadTrace captures the demo supply chains and returns the parties the
@@ -139,14 +148,6 @@ func loadTrace(ctx context.Context, db *store.DB, now time.Time) (labParties, er
 	if err != nil {
 		return lp, err
 	}
-	gtinOf := func(p party, fallback uint64) string {
-		var g string
-		_ = db.QueryRow(ctx, `SELECT gtin FROM products WHERE enterprise_id = ? AND gtin <> '' ORDER BY created_at, id LIMIT 1`, p.id).Scan(&g)
-		if g == "" {
-			g = codes.GTIN13FromSerial("6970", fallback)
-		}
-		return codes.GTIN14(g)
-	}
 
 	c := &chain{docs: map[string][]any{}}
 	day := func(d int, hour int) time.Time {
@@ -171,11 +172,15 @@ func loadTrace(ctx context.Context, db *store.DB, now time.Time) (labParties, er
 
 	// Processing: all three herds into one lot of dried meat; the milk
 	// into two yoghurt lots, the second of which is recalled.
-	beef := mustLot("", gtinOf(meat[0], 1), "", "GR"+stamp)
+	jerky, err := productOf(ctx, db, meat[0], "风干驼肉", "肉制品", 990_002, false)
+	if err != nil {
+		return lp, err
+	}
+	beef := mustLot("", codes.GTIN14(jerky.GTIN), "", "GR"+stamp)
 	c.add(meat[0], epcisEvent("TransformationEvent", day(36, 9), map[string]any{"bizStep": "creating_class_instance", "disposition": "active",
 		"bizLocation": map[string]any{"id": meat[0].place()}, "inputQuantityList": toList(meatIn),
 		"outputQuantityList": []any{qty(beef, 640, "KGM")}}))
-	yoghurtProduct, err := yoghurtOf(ctx, db, dairy[0])
+	yoghurtProduct, err := productOf(ctx, db, dairy[0], "风味发酵乳（酸奶）", "发酵乳", 990_001, true)
 	if err != nil {
 		return lp, err
 	}
@@ -194,7 +199,9 @@ func loadTrace(ctx context.Context, db *store.DB, now time.Time) (labParties, er
 	c.ship(meat[0], hotels[0], day(33, 9), "GR"+stamp+"H", qty(beef, 120, "KGM"))
 	c.ship(dairy[0], trader[0], day(34, 8), "SN"+stamp, qty(yoghurtA, 1000, "H87"), qty(yoghurtB, 1400, "H87"))
 	c.ship(trader[0], shops[0], day(30, 8), "T1"+stamp, qty(beef, 150, "KGM"), qty(yoghurtB, 600, "H87"))
-	c.ship(trader[0], shops[1], day(29, 8), "T2"+stamp, qty(beef, 100, "KGM"), qty(yoghurtA, 500, "H87"), qty(yoghurtB, 400, "H87"))
+	// The second supermarket (the demo's "shop" account) records what it
+	// receives as incoming checks, with the supplier's documents.
+	c.send(trader[0], shops[1], day(29, 8), "T2"+stamp, qty(beef, 100, "KGM"), qty(yoghurtA, 500, "H87"), qty(yoghurtB, 400, "H87"))
 	c.ship(trader[0], kitchens[0], day(28, 8), "T3"+stamp, qty(beef, 60, "KGM"), qty(yoghurtB, 200, "H87"))
 
 	for _, owner := range c.order {
@@ -209,8 +216,48 @@ func loadTrace(ctx context.Context, db *store.DB, now time.Time) (labParties, er
 	if err := loadOutsideSupplier(ctx, db, trader[0], day(25, 9)); err != nil {
 		return lp, err
 	}
+	if err := loadIncomingChecks(clock.With(ctx, func() time.Time { return now }), db, trader[0], shops[1], day(29, 13), []receipt{
+		{gtin: codes.GTIN14(jerky.GTIN), lot: "GR" + stamp, quantity: 100, unit: "KGM", made: day(36, 0), shelfLife: 6, shelfUnit: ledger.Months},
+		{gtin: codes.GTIN14(yoghurtProduct.GTIN), lot: "SN" + stamp + "A", quantity: 500, unit: "H87", made: day(37, 0), shelfLife: 21, shelfUnit: ledger.Days},
+		{gtin: codes.GTIN14(yoghurtProduct.GTIN), lot: "SN" + stamp + "B", quantity: 400, unit: "H87", made: day(36, 0), shelfLife: 21, shelfUnit: ledger.Days},
+	}); err != nil {
+		return lp, err
+	}
 	return labParties{vegetableSellers: []string{shops[0].id, shops[1].id}, dairy: dairy[0].id, trader: trader[0].id,
 		yoghurtProduct: yoghurtProduct.ID, yoghurtName: yoghurtProduct.Name, yoghurtA: yoghurtA, yoghurtB: yoghurtB, firstShop: shops[0].id}, nil
+}
+
+// receipt is one line of a delivery as an incoming check records it (the
+// product's name is filled in from the register by its GTIN).
+type receipt struct {
+	gtin, lot string
+	quantity  float64
+	unit      string
+	made      time.Time
+	shelfLife int
+	shelfUnit string
+}
+
+// loadIncomingChecks records, for the receiving shop, the incoming checks
+// (进货查验) of a delivery from supplier: each lot with its production date,
+// shelf life and the supplier's certificate and invoice numbers. An officer
+// records them here; the shop's own account would do the same through its
+// form, API or spreadsheet.
+func loadIncomingChecks(ctx context.Context, db *store.DB, supplier, shop party, arrived time.Time, lines []receipt) error {
+	officer, err := auth.UserByUsername(ctx, db, "officer-scj")
+	if err != nil {
+		return err
+	}
+	for i, l := range lines {
+		in := ledger.IncomingInput{EnterpriseID: shop.id, SupplierUSCC: supplier.uscc, GTIN: l.gtin, Lot: l.lot,
+			Quantity: l.quantity, Unit: l.unit, ProductionDate: l.made.Format(time.DateOnly), ShelfLife: l.shelfLife,
+			ShelfLifeUnit: l.shelfUnit, ArrivalDate: arrived.Format(time.DateOnly),
+			CertNo: fmt.Sprintf("HGZ-%s-%02d", l.lot, i+1), InvoiceNo: "FP" + arrived.Format("20060102") + fmt.Sprintf("%03d", i+1)}
+		if _, err := ledger.RecordIncoming(ctx, db, officer, in); err != nil {
+			return fmt.Errorf("demo incoming check of %s: %w", l.lot, err)
+		}
+	}
+	return nil
 }
 
 // loadOutsideSupplier records flour from a mill outside the banner, known
@@ -255,13 +302,14 @@ func loadOutsideSupplier(ctx context.Context, db *store.DB, trader party, at tim
 	return nil
 }
 
-// yoghurtOf is the dairy's yoghurt in the register, registered now when the
-// dairy's random products happen not to include one, so that the lots the
-// chain makes and the recall and the lab speak of are yoghurt.
-func yoghurtOf(ctx context.Context, db *store.DB, dairy party) (*registry.Product, error) {
+// productOf is an enterprise's registered product of that name (with a
+// GTIN), registered now when its random products happen not to include
+// one, so that the lots the chain makes and the recall and the lab speak of
+// are what they say.
+func productOf(ctx context.Context, db *store.DB, owner party, name, category string, serial uint64, key bool) (*registry.Product, error) {
 	var id string
 	err := db.QueryRow(ctx, `SELECT id FROM products WHERE enterprise_id = ? AND name = ? AND gtin <> '' ORDER BY created_at, id LIMIT 1`,
-		dairy.id, "酸奶").Scan(&id)
+		owner.id, name).Scan(&id)
 	officer, uerr := auth.UserByUsername(ctx, db, "officer-scj")
 	if uerr != nil {
 		return nil, uerr
@@ -269,8 +317,8 @@ func yoghurtOf(ctx context.Context, db *store.DB, dairy party) (*registry.Produc
 	if err == nil {
 		return registry.GetProduct(ctx, db, officer, id)
 	}
-	return registry.CreateProduct(ctx, db, officer, registry.ProductInput{EnterpriseID: dairy.id, Name: "风味发酵乳（酸奶）",
-		GTIN: codes.GTIN13FromSerial("6970", 990_001), Category: "发酵乳", KeyCommodity: true})
+	return registry.CreateProduct(ctx, db, officer, registry.ProductInput{EnterpriseID: owner.id, Name: name,
+		GTIN: codes.GTIN13FromSerial("6970", serial), Category: category, KeyCommodity: key})
 }
 
 // loadRecall opens, three days ago, the market supervision bureau's level-2

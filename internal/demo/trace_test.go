@@ -5,17 +5,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/demo"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/store/storetest"
 	"github.com/hallmark-platform/hallmark/internal/trace"
 	"github.com/hallmark-platform/hallmark/internal/trace/genealogy"
+	"github.com/hallmark-platform/hallmark/internal/trace/ledger"
 	"github.com/hallmark-platform/hallmark/internal/trace/recall"
 )
 
 // The demo's supply chains trace: the recalled yoghurt lot goes forward to
 // the trading company and on to the shops and the restaurant that got it,
-// and backward to the co-operatives whose milk went into it.
+// and backward to the co-operatives whose milk went into it; the
+// supermarket of the demo's "shop" account recorded its receipt as
+// incoming checks.
 func TestDemoSupplyChains(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -52,6 +56,27 @@ func TestDemoSupplyChains(t *testing.T) {
 		var glns int
 		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM enterprises WHERE gln <> ''`).Scan(&glns); err != nil || glns != 1 {
 			t.Errorf("%d enterprises with a GLN, want the trading company: %v", glns, err)
+		}
+		// The "shop" account's supermarket recorded its delivery as
+		// incoming checks with the supplier's documents, the recalled lot
+		// among them.
+		shop, err := auth.UserByUsername(ctx, db, "shop")
+		if err != nil {
+			t.Fatal(err)
+		}
+		checks, total, err := ledger.List(ctx, db, shop, ledger.Filter{Kind: ledger.KindIncoming})
+		if err != nil || total != 3 {
+			t.Fatalf("the shop has %d incoming checks, want 3: %v", total, err)
+		}
+		var recalledChecked bool
+		for _, c := range checks {
+			recalledChecked = recalledChecked || c.LotID == recalled
+			if c.CertNo == "" || c.InvoiceNo == "" || c.ProductName == "" {
+				t.Errorf("incoming check without its documents or product: %+v", c)
+			}
+		}
+		if !recalledChecked {
+			t.Errorf("the recalled lot is not among the shop's incoming checks")
 		}
 		back, err := genealogy.Backward(ctx, db, []int64{ids[recalled]}, genealogy.Options{})
 		if err != nil {

@@ -25,7 +25,7 @@ func prepared(t *testing.T, ctx context.Context, db *store.DB, who *auth.User, l
 		}
 		var errs fielderr.List
 		e, errs, err = prepare(ctx, tx, IncomingInput{SupplierName: "个体户王五", ProductName: "羊肉", Lot: lot, Quantity: 8,
-			Unit: "KGM", ArrivalDate: Today(), CertNo: "C-9"}.common(), ent, Today(), newLookups())
+			Unit: "KGM", ArrivalDate: Today(ctx), CertNo: "C-9"}.common(), ent, Today(ctx), newLookups())
 		if err != nil {
 			return err
 		}

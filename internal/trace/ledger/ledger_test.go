@@ -7,7 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hallmark-platform/hallmark/internal/clock"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/store/storetest"
@@ -292,4 +294,23 @@ func TestRetention(t *testing.T) {
 			t.Errorf("%v: expiry %s keep %s", c, expiry, keep)
 		}
 	}
+}
+
+// "Today", after which no date may lie, is the context's clock's: a server
+// run with a clock of its own, or a demo loaded as of another day, records
+// by that day.
+func TestEntryDatesFollowTheContextClock(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		in := milkCheck(f)
+		in.ArrivalDate = day(-5) // five days from now
+		if got := fields(t, mustErr(ledger.RecordIncoming(f.ctx, db, f.shopUser, in))); got["arrival_date"] != "rule.ledger.date_future" {
+			t.Fatalf("arrival in five days: %v", got)
+		}
+		ahead := clock.With(f.ctx, func() time.Time { return time.Now().AddDate(0, 0, 10) })
+		if _, err := ledger.RecordIncoming(ahead, db, f.shopUser, in); err != nil {
+			t.Fatalf("arrival five days before the clock's today: %v", err)
+		}
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/audit"
 	"github.com/hallmark-platform/hallmark/internal/auth"
 	"github.com/hallmark-platform/hallmark/internal/blob"
+	"github.com/hallmark-platform/hallmark/internal/clock"
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
 	"github.com/hallmark-platform/hallmark/internal/jobs"
 	"github.com/hallmark-platform/hallmark/internal/registry"
@@ -77,8 +78,11 @@ func Enterprise(ctx context.Context, q store.Queryer, who *auth.User, id, uscc s
 	return nil, fielderr.New("enterprise_uscc", "rule.required")
 }
 
-// Today is the calendar date in China, as entries' dates are checked.
-func Today() string { return time.Now().In(workday.Shanghai).Format(time.DateOnly) }
+// Today is the day in the county, by the context's clock (clock.With):
+// dates after it are refused.
+func Today(ctx context.Context) string {
+	return clock.Now(ctx).In(workday.Shanghai).Format(time.DateOnly)
+}
 
 // RecordIncoming records an incoming check and captures its receiving
 // event. A field error (fielderr.List) names each bad field; the
@@ -108,7 +112,7 @@ func record(ctx context.Context, db *store.DB, who *auth.User, in input) (*Entry
 			errs = append(errs, fe...)
 		}
 		var more fielderr.List
-		e, more, err = prepare(ctx, tx, in, ent, Today(), newLookups())
+		e, more, err = prepare(ctx, tx, in, ent, Today(ctx), newLookups())
 		if err != nil {
 			return err
 		}

@@ -175,7 +175,7 @@ func Import(ctx context.Context, db *store.DB, who *auth.User, kind, enterpriseI
 	lang := who.Lang
 	p := partyWord(kind)
 	lk := newLookups()
-	today := Today()
+	today := Today(ctx)
 	entries := make([]Entry, 0, len(tab.Rows))
 	for _, row := range tab.Rows {
 		c := row.Cells

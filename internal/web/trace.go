@@ -131,9 +131,10 @@ var edgeKindNames = map[genealogy.Kind]string{
 }
 
 // traceJSON is the API form of a trace: every node with its tier, the path
-// that justifies it and, for goods, the parties that hold, held or supplied
-// them.
-func traceJSON(tr *traceRequest, res *genealogy.Result) map[string]any {
+// that justifies it, the quantity the event that reached it gave it (for an
+// input reached backward through a transformation, its own: inputs), and,
+// for goods, the parties that hold, held or supplied them.
+func traceJSON(tr *traceRequest, res *genealogy.Result, inputs map[int64]genealogy.Quantity) map[string]any {
 	uri := map[int64]string{}
 	for _, n := range res.Nodes {
 		uri[n.ID] = n.URI
@@ -149,7 +150,9 @@ func traceJSON(tr *traceRequest, res *genealogy.Result) map[string]any {
 		if n.Via != nil {
 			j.At = time.UnixMilli(n.At).UTC().Format(time.RFC3339)
 			j.Via = edgeKindNames[n.Via.Kind]
-			if n.Via.HasQty {
+			if in, ok := inputs[n.ID]; ok {
+				j.Quantity, j.UOM = &in.Qty, in.UOM
+			} else if n.Via.HasQty {
 				q := n.Via.Qty
 				j.Quantity, j.UOM = &q, n.Via.UOM
 			}
@@ -189,7 +192,12 @@ func (s *Server) apiTrace(dir genealogy.Direction) http.HandlerFunc {
 			s.apiError(w, r, err)
 			return
 		}
-		j := traceJSON(tr, res)
+		inputs, err := genealogy.InputQuantities(r.Context(), s.db, res)
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		j := traceJSON(tr, res, inputs)
 		if _, err := s.nameNodes(r, j); err != nil {
 			s.apiError(w, r, err)
 			return
@@ -220,9 +228,13 @@ func (s *Server) tracePage(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			res, err = s.runTrace(r, tr)
 		}
+		var inputs map[int64]genealogy.Quantity
+		if err == nil {
+			inputs, err = genealogy.InputQuantities(r.Context(), s.db, res)
+		}
 		switch {
 		case err == nil:
-			j := traceJSON(tr, res)
+			j := traceJSON(tr, res, inputs)
 			names, err := s.nameNodes(r, j)
 			if err != nil {
 				s.pageError(w, r, err)

@@ -43,11 +43,13 @@ func TestTraceForwardAndBackward(t *testing.T) {
 			t.Fatal(err)
 		}
 		type node struct {
-			Name string   `json:"name"`
-			URI  string   `json:"uri"`
-			Kind string   `json:"kind"`
-			Tier int      `json:"tier"`
-			Path []string `json:"path"`
+			Name     string   `json:"name"`
+			URI      string   `json:"uri"`
+			Kind     string   `json:"kind"`
+			Tier     int      `json:"tier"`
+			Path     []string `json:"path"`
+			Quantity *float64 `json:"quantity"`
+			UOM      string   `json:"uom"`
 		}
 		var tr struct {
 			Nodes   []node   `json:"nodes"`
@@ -74,6 +76,10 @@ func TestTraceForwardAndBackward(t *testing.T) {
 		if found[product].Tier != 1 || found[shop].Tier != 2 || found[shop].Kind != "party" {
 			t.Fatalf("forward trace: %+v", tr.Nodes)
 		}
+		// An output reached forward shows what came out.
+		if q := found[product].Quantity; q == nil || *q != 1000 || found[product].UOM != "H87" {
+			t.Errorf("product lot quantity %v %q", q, found[product].UOM)
+		}
 		if p := found[shop].Path; len(p) != 3 || p[1] != product {
 			t.Fatalf("path to the shop: %v", p)
 		}
@@ -97,6 +103,11 @@ func TestTraceForwardAndBackward(t *testing.T) {
 		// A lot without a GTIN is named by the product and lot its URI carries.
 		if farm.Name != "MILK · L1" {
 			t.Errorf("farm lot named %q", farm.Name)
+		}
+		// An input reached backward shows what went in (800 litres of
+		// milk), not what came out (1,000 pieces).
+		if farm.Quantity == nil || *farm.Quantity != 800 || farm.UOM != "LTR" {
+			t.Errorf("farm lot quantity %v %q", farm.Quantity, farm.UOM)
 		}
 		// Refusals name the field; an unknown lot is not found.
 		resp = s.epcisDo(auth.RoleOfficer, "GET", "/api/v1/trace/forward?epc=urn:epc:class:lgtin:6970000.000017.SN1&depth=0", "")

@@ -330,3 +330,48 @@ func keys[V any](m map[int64]V) []int64 {
 	slices.Sort(out)
 	return out
 }
+
+// Quantity is an amount with its UN/CEFACT unit.
+type Quantity struct {
+	Qty float64
+	UOM string
+}
+
+// InputQuantities gives, for each node an upstream walk reached as the
+// input of a transformation, the quantity that event gave it. The edge that
+// reached it carries the output's quantity (what a forward walk shows), not
+// the input's.
+func InputQuantities(ctx context.Context, db *store.DB, r *Result) (map[int64]Quantity, error) {
+	out := map[int64]Quantity{}
+	if r.Direction != Upstream {
+		return out, nil
+	}
+	var inputs []int64
+	var seqs []int64
+	for _, n := range r.Nodes {
+		if n.Via != nil && n.Via.Kind == Transform && !n.Party {
+			inputs = append(inputs, n.ID)
+			seqs = append(seqs, n.Via.Seq)
+		}
+	}
+	if len(inputs) == 0 {
+		return out, nil
+	}
+	evs, err := loadEvents(ctx, db, seqs)
+	if err != nil {
+		return nil, err
+	}
+	aliases, err := urns(ctx, db, inputs)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range inputs {
+		n, _ := r.Node(id)
+		if e := evs[n.Via.Seq]; e != nil {
+			if q, u, ok := e.quantity(n.URI, aliases[id]); ok {
+				out[id] = Quantity{Qty: q, UOM: u}
+			}
+		}
+	}
+	return out, nil
+}

@@ -45,32 +45,15 @@ func (s *site) dialLive(role auth.Role, path string, headers ...string) (*websoc
 	return c, http.StatusSwitchingProtocols, ""
 }
 
-// liveMessage is what a live subscriber receives.
-type liveMessage struct {
-	Type      string `json:"type"`
-	EPCISBody struct {
-		QueryResults struct {
-			QueryName      string `json:"queryName"`
-			SubscriptionID string `json:"subscriptionID"`
-			ResultsBody    struct {
-				EventList []struct {
-					EventID string   `json:"eventID"`
-					EPCList []string `json:"epcList"`
-				} `json:"eventList"`
-			} `json:"resultsBody"`
-		} `json:"queryResults"`
-	} `json:"epcisBody"`
-}
-
-func readLive(t *testing.T, c *websocket.Conn) (liveMessage, error) {
+func readLive(t *testing.T, c *websocket.Conn) (queryDocument, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	typ, b, err := c.Read(ctx)
 	if err != nil {
-		return liveMessage{}, err
+		return queryDocument{}, err
 	}
-	var m liveMessage
+	var m queryDocument
 	if typ != websocket.MessageText || json.Unmarshal(b, &m) != nil || m.Type != "EPCISQueryDocument" {
 		t.Fatalf("message %v: %s", typ, b)
 	}

@@ -85,21 +85,27 @@ func (s *site) captureAs(role auth.Role, serial, bizStep string) {
 	}
 }
 
+// queryDocument is an EPCISQueryDocument as a query or a subscription
+// returns it.
+type queryDocument struct {
+	Type      string `json:"type"`
+	EPCISBody struct {
+		QueryResults struct {
+			QueryName      string `json:"queryName"`
+			SubscriptionID string `json:"subscriptionID"`
+			ResultsBody    struct {
+				EventList []struct {
+					EventID string   `json:"eventID"`
+					EPCList []string `json:"epcList"`
+				} `json:"eventList"`
+			} `json:"resultsBody"`
+		} `json:"queryResults"`
+	} `json:"epcisBody"`
+}
+
 func eventIDsOf(t *testing.T, body string) (queryName string, ids []string) {
 	t.Helper()
-	var doc struct {
-		EPCISBody struct {
-			QueryResults struct {
-				QueryName   string `json:"queryName"`
-				ResultsBody struct {
-					EventList []struct {
-						EventID string   `json:"eventID"`
-						EPCList []string `json:"epcList"`
-					} `json:"eventList"`
-				} `json:"resultsBody"`
-			} `json:"queryResults"`
-		} `json:"epcisBody"`
-	}
+	var doc queryDocument
 	if err := json.Unmarshal([]byte(body), &doc); err != nil {
 		t.Fatalf("%v: %s", err, body)
 	}

@@ -59,6 +59,13 @@ func T(lang, key string, params map[string]any) string {
 	}
 	if one, ok := m[key+OneSuffix]; ok && fmt.Sprint(params["n"]) == "1" {
 		msg = one
+	} else {
+		for p, v := range params {
+			if one, ok := m[key+OneSuffix+"."+p]; ok && fmt.Sprint(v) == "1" {
+				msg = one
+				break
+			}
+		}
 	}
 	if len(params) == 0 || !strings.Contains(msg, "{") {
 		return msg
@@ -71,7 +78,9 @@ func T(lang, key string, params map[string]any) string {
 
 // OneSuffix marks the singular of a message counting {n}, for languages
 // whose nouns have one ("1 recall", "2 recalls"): T picks key+OneSuffix
-// when n is 1 and the catalog has it. Chinese needs none.
+// when n is 1 and the catalog has it, or key+OneSuffix+"."+p when the
+// parameter p counts and is 1 ("licence.days_left#one.days"). Chinese needs
+// none.
 const OneSuffix = "#one"
 
 // Has reports whether key exists in the default catalog.

@@ -1,6 +1,7 @@
 package locales
 
 import (
+	"cmp"
 	"regexp"
 	"slices"
 	"strings"
@@ -27,11 +28,13 @@ func TestCatalogsHaveTheSameKeys(t *testing.T) {
 		}
 	}
 	for _, key := range Keys(EN) {
-		if base, ok := strings.CutSuffix(key, OneSuffix); ok {
-			// A singular stands beside its message, with its placeholders.
+		if base, count, ok := strings.Cut(key, OneSuffix); ok {
+			// A singular stands beside its message, with its placeholders,
+			// one of which it counts ({n} unless it names another).
+			count = "{" + strings.TrimPrefix(cmp.Or(count, ".n"), ".") + "}"
 			a, b := placeholder.FindAllString(catalogs[EN][base], -1), placeholder.FindAllString(catalogs[EN][key], -1)
-			if _, ok := catalogs[EN][base]; !ok || !slices.Contains(a, "{n}") || strings.Join(sortStrings(a), ",") != strings.Join(sortStrings(b), ",") {
-				t.Errorf("%q: no message %q counting {n} with the same placeholders", key, base)
+			if _, ok := catalogs[EN][base]; !ok || !slices.Contains(a, count) || strings.Join(sortStrings(a), ",") != strings.Join(sortStrings(b), ",") {
+				t.Errorf("%q: no message %q counting %s with the same placeholders", key, base, count)
 			}
 			continue
 		}
@@ -48,6 +51,12 @@ func TestSingular(t *testing.T) {
 		if got := T(EN, "recall.count", map[string]any{"n": n}); got != want {
 			t.Errorf("n=%v: %q, want %q", n, got, want)
 		}
+	}
+	if got := T(EN, "licence.days_left", map[string]any{"days": 1}); got != "1 day left" {
+		t.Errorf("a singular by parameter: %q", got)
+	}
+	if got := T(EN, "licence.days_left", map[string]any{"days": 3}); got != "3 days left" {
+		t.Errorf("a plural by parameter: %q", got)
 	}
 	if got, want := T(ZH, "recall.count", map[string]any{"n": 1}), T(ZH, "recall.count", map[string]any{"n": 2}); strings.Replace(want, "2", "1", 1) != got {
 		t.Errorf("zh: %q and %q differ beyond the number", got, want)

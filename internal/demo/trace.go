@@ -77,15 +77,6 @@ func owningTo(p party) []any {
 
 // ship records the sender's shipping and the receiver's receiving of lots.
 func (c *chain) ship(from, to party, at time.Time, doc string, lots ...map[string]any) {
-	q, bt := c.send(from, to, at, doc, lots...)
-	c.add(to, epcisEvent("ObjectEvent", at.Add(5*time.Hour), map[string]any{"action": "OBSERVE", "bizStep": "receiving", "disposition": "in_progress",
-		"bizLocation": map[string]any{"id": to.place()}, "quantityList": q, "bizTransactionList": bt,
-		"sourceList": owning(from), "destinationList": owningTo(to)}))
-}
-
-// send records the shipping alone: the receiver records its receipt
-// itself, as an incoming check (see loadIncomingChecks).
-func (c *chain) send(from, to party, at time.Time, doc string, lots ...map[string]any) ([]any, []any) {
 	q := make([]any, len(lots))
 	for i, l := range lots {
 		q[i] = l
@@ -94,7 +85,9 @@ func (c *chain) send(from, to party, at time.Time, doc string, lots ...map[strin
 	c.add(from, epcisEvent("ObjectEvent", at, map[string]any{"action": "OBSERVE", "bizStep": "shipping", "disposition": "in_transit",
 		"readPoint": map[string]any{"id": from.place()}, "quantityList": q, "bizTransactionList": bt,
 		"sourceList": owning(from), "destinationList": owningTo(to)}))
-	return q, bt
+	c.add(to, epcisEvent("ObjectEvent", at.Add(5*time.Hour), map[string]any{"action": "OBSERVE", "bizStep": "receiving", "disposition": "in_progress",
+		"bizLocation": map[string]any{"id": to.place()}, "quantityList": q, "bizTransactionList": bt,
+		"sourceList": owning(from), "destinationList": owningTo(to)}))
 }
 
 // loadTrace captures the demo supply chains and returns the parties the
@@ -199,9 +192,9 @@ func loadTrace(ctx context.Context, db *store.DB, now time.Time) (labParties, er
 	c.ship(meat[0], hotels[0], day(33, 9), "GR"+stamp+"H", qty(beef, 120, "KGM"))
 	c.ship(dairy[0], trader[0], day(34, 8), "SN"+stamp, qty(yoghurtA, 1000, "H87"), qty(yoghurtB, 1400, "H87"))
 	c.ship(trader[0], shops[0], day(30, 8), "T1"+stamp, qty(beef, 150, "KGM"), qty(yoghurtB, 600, "H87"))
-	// The second supermarket (the demo's "shop" account) records what it
-	// receives as incoming checks, with the supplier's documents.
-	c.send(trader[0], shops[1], day(29, 8), "T2"+stamp, qty(beef, 100, "KGM"), qty(yoghurtA, 500, "H87"), qty(yoghurtB, 400, "H87"))
+	// The trading company's delivery to the second supermarket (the
+	// demo's "shop" account) is in the books: its sales records and the
+	// shop's incoming checks (loadDelivery).
 	c.ship(trader[0], kitchens[0], day(28, 8), "T3"+stamp, qty(beef, 60, "KGM"), qty(yoghurtB, 200, "H87"))
 
 	for _, owner := range c.order {
@@ -216,7 +209,7 @@ func loadTrace(ctx context.Context, db *store.DB, now time.Time) (labParties, er
 	if err := loadOutsideSupplier(ctx, db, trader[0], day(25, 9)); err != nil {
 		return lp, err
 	}
-	if err := loadIncomingChecks(clock.With(ctx, func() time.Time { return now }), db, trader[0], shops[1], day(29, 13), []receipt{
+	if err := loadDelivery(clock.With(ctx, func() time.Time { return now }), db, trader[0], shops[1], day(29, 8), day(29, 13), []receipt{
 		{gtin: codes.GTIN14(jerky.GTIN), lot: "GR" + stamp, quantity: 100, unit: "KGM", made: day(36, 0), shelfLife: 6, shelfUnit: ledger.Months},
 		{gtin: codes.GTIN14(yoghurtProduct.GTIN), lot: "SN" + stamp + "A", quantity: 500, unit: "H87", made: day(37, 0), shelfLife: 21, shelfUnit: ledger.Days},
 		{gtin: codes.GTIN14(yoghurtProduct.GTIN), lot: "SN" + stamp + "B", quantity: 400, unit: "H87", made: day(36, 0), shelfLife: 21, shelfUnit: ledger.Days},
@@ -238,22 +231,29 @@ type receipt struct {
 	shelfUnit string
 }
 
-// loadIncomingChecks records, for the receiving shop, the incoming checks
-// (进货查验) of a delivery from supplier: each lot with its production date,
-// shelf life and the supplier's certificate and invoice numbers. An officer
-// records them here; the shop's own account would do the same through its
-// form, API or spreadsheet.
-func loadIncomingChecks(ctx context.Context, db *store.DB, supplier, shop party, arrived time.Time, lines []receipt) error {
+// loadDelivery records a wholesaler's delivery to a shop as both keep it:
+// the supplier's sales records (销售记录) when it ships, the shop's incoming
+// checks (进货查验) when it arrives, each lot with its production date,
+// shelf life and the certificate and invoice numbers. An officer records
+// them here; the enterprises' own accounts would do the same through the
+// forms, the API or a spreadsheet.
+func loadDelivery(ctx context.Context, db *store.DB, supplier, shop party, shipped, arrived time.Time, lines []receipt) error {
 	officer, err := auth.UserByUsername(ctx, db, "officer-scj")
 	if err != nil {
 		return err
 	}
 	for i, l := range lines {
-		in := ledger.IncomingInput{EnterpriseID: shop.id, SupplierUSCC: supplier.uscc, GTIN: l.gtin, Lot: l.lot,
-			Quantity: l.quantity, Unit: l.unit, ProductionDate: l.made.Format(time.DateOnly), ShelfLife: l.shelfLife,
-			ShelfLifeUnit: l.shelfUnit, ArrivalDate: arrived.Format(time.DateOnly),
-			CertNo: fmt.Sprintf("HGZ-%s-%02d", l.lot, i+1), InvoiceNo: "FP" + arrived.Format("20060102") + fmt.Sprintf("%03d", i+1)}
-		if _, err := ledger.RecordIncoming(ctx, db, officer, in); err != nil {
+		cert := fmt.Sprintf("HGZ-%s-%02d", l.lot, i+1)
+		invoice := "FP" + shipped.Format("20060102") + fmt.Sprintf("%03d", i+1)
+		made := l.made.Format(time.DateOnly)
+		if _, err := ledger.RecordSale(ctx, db, officer, ledger.SaleInput{EnterpriseID: supplier.id, BuyerUSCC: shop.uscc,
+			GTIN: l.gtin, Lot: l.lot, Quantity: l.quantity, Unit: l.unit, ProductionDate: made, ShelfLife: l.shelfLife,
+			ShelfLifeUnit: l.shelfUnit, SaleDate: shipped.Format(time.DateOnly), CertNo: cert, InvoiceNo: invoice}); err != nil {
+			return fmt.Errorf("demo sale of %s: %w", l.lot, err)
+		}
+		if _, err := ledger.RecordIncoming(ctx, db, officer, ledger.IncomingInput{EnterpriseID: shop.id, SupplierUSCC: supplier.uscc,
+			GTIN: l.gtin, Lot: l.lot, Quantity: l.quantity, Unit: l.unit, ProductionDate: made, ShelfLife: l.shelfLife,
+			ShelfLifeUnit: l.shelfUnit, ArrivalDate: arrived.Format(time.DateOnly), CertNo: cert, InvoiceNo: invoice}); err != nil {
 			return fmt.Errorf("demo incoming check of %s: %w", l.lot, err)
 		}
 	}

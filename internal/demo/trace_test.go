@@ -18,7 +18,8 @@ import (
 // The demo's supply chains trace: the recalled yoghurt lot goes forward to
 // the trading company and on to the shops and the restaurant that got it,
 // and backward to the co-operatives whose milk went into it; the
-// supermarket of the demo's "shop" account recorded its receipt as
+// trading company recorded its delivery to the supermarket of the demo's
+// "shop" account as sales records, and the supermarket its receipt as
 // incoming checks.
 func TestDemoSupplyChains(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -77,6 +78,20 @@ func TestDemoSupplyChains(t *testing.T) {
 		}
 		if !recalledChecked {
 			t.Errorf("the recalled lot is not among the shop's incoming checks")
+		}
+		// The trading company's sales records of the same delivery.
+		officer, err := auth.UserByUsername(ctx, db, "officer-scj")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sales, total, err := ledger.List(ctx, db, officer, ledger.Filter{Kind: ledger.KindSale})
+		if err != nil || total != 3 {
+			t.Fatalf("%d sales records, want the trading company's 3: %v", total, err)
+		}
+		for _, s := range sales {
+			if s.PartyEnterpriseID != shop.EnterpriseID || s.CertNo == "" {
+				t.Errorf("sale not to the shop or without its certificate: %+v", s)
+			}
 		}
 		back, err := genealogy.Backward(ctx, db, []int64{ids[recalled]}, genealogy.Options{})
 		if err != nil {

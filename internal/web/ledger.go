@@ -15,6 +15,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/fielderr"
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/trace/ledger"
+	"github.com/hallmark-platform/hallmark/internal/trace/recall"
 )
 
 // ledgerKind is one of the two books: incoming checks (进货查验) and sales
@@ -131,7 +132,18 @@ func (s *Server) ledgerList(k ledgerKind) http.HandlerFunc {
 			items = []ledger.Entry{}
 		}
 		pg.Total = total
-		v := s.newView(r, k.Title, map[string]any{"K": k, "Items": items, "Page": pg, "Filter": r.URL.Query(),
+		// A lot in the books that is under recall says so: the holder must
+		// act on it.
+		lots := make([]string, len(items))
+		for i, e := range items {
+			lots[i] = e.LotID
+		}
+		recalls, err := recall.StatesOfLots(r.Context(), s.db, lots)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		v := s.newView(r, k.Title, map[string]any{"K": k, "Items": items, "Page": pg, "Filter": r.URL.Query(), "Recalls": recalls,
 			"ExportQuery": r.URL.Query().Encode(), "Staff": ledgerStaff(u), "CanRecord": u.Can(auth.PermTraceCapture),
 			"Saved": r.URL.Query().Get("saved") == "1"})
 		v.Form = f
@@ -321,7 +333,12 @@ func (s *Server) ledgerShow(k ledgerKind) http.HandlerFunc {
 			s.pageError(w, r, err)
 			return
 		}
-		v := s.newView(r, k.Title, map[string]any{"K": k, "E": e, "Staff": ledgerStaff(userFrom(r.Context()))})
+		rc, err := recall.StateOfLot(r.Context(), s.db, e.LotID)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		v := s.newView(r, k.Title, map[string]any{"K": k, "E": e, "Staff": ledgerStaff(userFrom(r.Context())), "Recall": rc})
 		v.Title = e.ProductName
 		if r.URL.Query().Get("saved") == "1" {
 			v.Flash = v.T("form.saved")

@@ -162,6 +162,25 @@ func TestIncomingCheckPages(t *testing.T) {
 		t.Fatalf("export rows %v", rows)
 	}
 
+	// Once the lot is recalled, the list marks it and the entry says what
+	// to do, with the way to the recall.
+	if resp := s.do(auth.RoleEnterprise, "GET", "/ledger/incoming/"+id, nil, ""); strings.Contains(readBody(t, resp), `data-testid="recall"`) {
+		t.Fatal("a recall banner before any recall")
+	}
+	resp = s.do(auth.RoleOfficer, "POST", "/api/v1/recalls", strings.NewReader(`{"epc":"https://id.gs1.org/01/06901234567892/10/L1","level":2,"reason":"菌落总数超标"}`), "application/json")
+	rc := decode[struct{ ID string }](t, resp)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("recall: %d", resp.StatusCode)
+	}
+	page = readBody(t, s.do(auth.RoleEnterprise, "GET", "/ledger/incoming", nil, ""))
+	if !strings.Contains(page, `data-testid="recalled">召回中（2级）`) {
+		t.Errorf("the list does not mark the recalled lot")
+	}
+	page = readBody(t, s.do(auth.RoleEnterprise, "GET", "/ledger/incoming/"+id, nil, ""))
+	if !strings.Contains(page, "该批次正在2级召回（菌落总数超标）") || !strings.Contains(page, `href="/recalls/`+rc.ID+`" data-testid="recall-link"`) {
+		t.Errorf("the entry does not warn of the recall:\n%s", page)
+	}
+
 	// Another enterprise neither lists nor opens it.
 	other := secondEnterprise(t, s)
 	resp = s.doToken(other, "GET", "/api/v1/incoming-checks", nil)

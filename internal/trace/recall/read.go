@@ -456,6 +456,27 @@ func StateOfLot(ctx context.Context, db store.Queryer, canonicalURI string) (*Re
 	return r, err
 }
 
+// StatesOfLots is StateOfLot for each of several lots (canonical URIs):
+// the lots under an open recall, each with the recall that covers it.
+func StatesOfLots(ctx context.Context, db store.Queryer, canonicalURIs []string) (map[string]*Recall, error) {
+	out := map[string]*Recall{}
+	seen := map[string]bool{}
+	for _, u := range canonicalURIs {
+		if u == "" || seen[u] {
+			continue
+		}
+		seen[u] = true
+		r, err := StateOfLot(ctx, db, u)
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
+			out[u] = r
+		}
+	}
+	return out, nil
+}
+
 // DashboardFigures returns the number of open recalls and how many of them
 // are overdue (red) now, over every region: the office's home page.
 func DashboardFigures(ctx context.Context, db *store.DB) (open, overdue int, err error) {

@@ -72,6 +72,14 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil && u.Role == auth.RoleEnterprise && u.EnterpriseID != "" {
 		data["Enterprise"], err = registry.GetEnterprise(ctx, s.db, u, u.EnterpriseID)
+		if err == nil {
+			var todo []pendingRecall
+			todo, err = s.pendingRecalls(r, u)
+			data["Recalls"] = todo
+			if err == nil && len(todo) > 0 {
+				figs = append(figs, figure{Key: "home.recalls_to_act", N: len(todo), Href: "/recalls?status=open", Class: "bad"})
+			}
+		}
 	}
 	if err != nil {
 		s.pageError(w, r, err)
@@ -166,4 +174,37 @@ func lightsChart(d *plan.BulletinData, v *view) string {
 	}
 	b, _ := json.Marshal(opt)
 	return string(b)
+}
+
+// pendingRecall is a recall an enterprise holds goods of and has not yet
+// finished its part of.
+type pendingRecall struct {
+	Recall *recall.Recall
+	Holder recall.Holder
+}
+
+// pendingRecalls lists the open recalls in which the enterprise user's
+// enterprise is a holder whose part is not done, most urgent first (as the
+// recall list orders them: newest first), for its home page.
+func (s *Server) pendingRecalls(r *http.Request, u *auth.User) ([]pendingRecall, error) {
+	if !u.Can(auth.PermTraceRead) {
+		return nil, nil
+	}
+	open, _, err := recall.List(r.Context(), s.db, u, recall.Filter{Status: recall.StatusOpen, Limit: 20})
+	if err != nil {
+		return nil, err
+	}
+	var out []pendingRecall
+	for _, o := range open {
+		rc, err := recall.Get(r.Context(), s.db, u, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range rc.Parties {
+			if h.EnterpriseID == u.EnterpriseID && h.Status != recall.HolderDone {
+				out = append(out, pendingRecall{Recall: rc, Holder: h})
+			}
+		}
+	}
+	return out, nil
 }

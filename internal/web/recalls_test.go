@@ -190,8 +190,13 @@ func TestRecallPages(t *testing.T) {
 	if xr.StatusCode != http.StatusOK || !strings.HasPrefix(xb, "PK") || !strings.Contains(xr.Header.Get("Content-Type"), "spreadsheetml") {
 		t.Errorf("export: %d %s", xr.StatusCode, xr.Header.Get("Content-Type"))
 	}
-	// The enterprise sees its own part and confirms through its form.
+	// The enterprise's home page puts the recall first among its tasks.
 	ent := s.browser(auth.RoleEnterprise)
+	if code, body := get(ent, "/"); code != http.StatusOK || !strings.Contains(body, `data-testid="my-recalls"`) ||
+		!strings.Contains(body, `href="/recalls/`+id+`/holders/`) {
+		t.Errorf("the enterprise's home page does not ask it to act on the recall: %d", code)
+	}
+	// The enterprise sees its own part and confirms through its form.
 	code, body = get(ent, "/recalls/"+id)
 	if code != http.StatusOK || !strings.Contains(body, `data-testid="my-part"`) || strings.Contains(body, `data-testid="history"`) {
 		t.Fatalf("enterprise's recall page: %d", code)
@@ -205,6 +210,9 @@ func TestRecallPages(t *testing.T) {
 	resp, _ = post(ent, "/recalls/"+id+"/holders/"+holder+"/confirmations", "action=removed&quantity=40&uom=EA&complete=1")
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("confirm: %d", resp.StatusCode)
+	}
+	if _, body := get(ent, "/"); strings.Contains(body, `data-testid="my-recalls"`) {
+		t.Errorf("the home page still asks for a part already done")
 	}
 	if code, body := get(officer, "/recalls/"+id); code != http.StatusOK || !strings.Contains(body, `data-status="closed"`) {
 		t.Errorf("after confirming: %d", code)

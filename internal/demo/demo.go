@@ -121,6 +121,9 @@ func Load(ctx context.Context, db *store.DB, blobDir string, log *slog.Logger, n
 	if err := loadRecall(ctx, db, now, parties.yoghurtB, parties.firstShop, report); err != nil {
 		return err
 	}
+	if err := loadFilings(ctx, db); err != nil {
+		return err
+	}
 	if log != nil {
 		log.Info("demo banner loaded", "region", Region, "departments", len(departments),
 			"enterprises", len(ents), "took", time.Since(begin).Round(time.Millisecond))

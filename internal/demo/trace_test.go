@@ -10,6 +10,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/store"
 	"github.com/hallmark-platform/hallmark/internal/store/storetest"
 	"github.com/hallmark-platform/hallmark/internal/trace"
+	"github.com/hallmark-platform/hallmark/internal/trace/filing"
 	"github.com/hallmark-platform/hallmark/internal/trace/genealogy"
 	"github.com/hallmark-platform/hallmark/internal/trace/ledger"
 	"github.com/hallmark-platform/hallmark/internal/trace/recall"
@@ -20,7 +21,7 @@ import (
 // and backward to the co-operatives whose milk went into it; the
 // trading company recorded its delivery to the supermarket of the demo's
 // "shop" account as sales records, and the supermarket its receipt as
-// incoming checks.
+// incoming checks; key commodities are filed.
 func TestDemoSupplyChains(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -92,6 +93,22 @@ func TestDemoSupplyChains(t *testing.T) {
 			if s.PartyEnterpriseID != shop.EnterpriseID || s.CertNo == "" {
 				t.Errorf("sale not to the shop or without its certificate: %+v", s)
 			}
+		}
+		// Key-commodity filings: one approved, one returned with its
+		// reason, one waiting for the office.
+		filings, _, err := filing.List(ctx, db, officer, filing.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byStatus := map[string]int{}
+		for _, f := range filings {
+			byStatus[f.Status]++
+			if f.Status == filing.StatusReturned && f.ReturnReason == "" {
+				t.Errorf("returned without a reason: %+v", f)
+			}
+		}
+		if byStatus[filing.StatusApproved] != 1 || byStatus[filing.StatusReturned] != 1 || byStatus[filing.StatusSubmitted] != 1 {
+			t.Errorf("filings by status %v, want one of each", byStatus)
 		}
 		back, err := genealogy.Backward(ctx, db, []int64{ids[recalled]}, genealogy.Options{})
 		if err != nil {

@@ -32,6 +32,14 @@ func TestFilingReviewOverHTTP(t *testing.T) {
 		t.Fatalf("officer notified %d times", n)
 	}
 
+	// The officer's home page counts it among the filings to review.
+	if page := readBody(t, s.do(auth.RoleOfficer, "GET", "/", nil, "")); !strings.Contains(page, `href="/filings?status=submitted"><span class="n">1</span>`) {
+		t.Errorf("the officer's home page does not count filings to review")
+	}
+	if page := readBody(t, s.do(auth.RoleEnterprise, "GET", "/", nil, "")); strings.Contains(page, `href="/filings?status=submitted"`) {
+		t.Errorf("the enterprise's home page counts filings to review")
+	}
+
 	// The enterprise may not review; a return needs a reason.
 	if resp := post(auth.RoleEnterprise, "/api/v1/filings/"+id+"/review", map[string]any{"decision": "approve"}); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("enterprise reviews: %d", resp.StatusCode)

@@ -8,6 +8,7 @@ import (
 	"github.com/hallmark-platform/hallmark/internal/notify"
 	"github.com/hallmark-platform/hallmark/internal/plan"
 	"github.com/hallmark-platform/hallmark/internal/registry"
+	"github.com/hallmark-platform/hallmark/internal/trace/filing"
 	"github.com/hallmark-platform/hallmark/internal/trace/recall"
 )
 
@@ -61,6 +62,13 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 				figs = append(figs, figure{Key: "home.recalls_open", N: open, Href: "/recalls?status=open", Class: "warn"},
 					figure{Key: "home.recalls_overdue", N: overdue, Href: "/recalls?status=open&light=red", Class: "bad"})
 			} else if err == nil {
+				err = e
+			}
+		}
+		if filing.CanReview(u) {
+			// Filings wait for whoever reviews them.
+			_, waiting, e := filing.List(ctx, s.db, u, filing.Filter{Status: filing.StatusSubmitted, Limit: 1})
+			if e := count("home.filings_waiting", "/filings?status="+filing.StatusSubmitted, "warn", waiting, e); e != nil && err == nil {
 				err = e
 			}
 		}

@@ -314,3 +314,29 @@ func TestEntryDatesFollowTheContextClock(t *testing.T) {
 		}
 	})
 }
+
+// Every unit is shown by a name that reads after any number in either
+// language, and that name (as a spreadsheet's drop-down offers it) reads
+// back as the unit.
+func TestUnitNamesReadBack(t *testing.T) {
+	t.Parallel()
+	for _, u := range ledger.Units {
+		for _, lang := range []string{"zh-CN", "en"} {
+			name := ledger.UnitLabel(u, lang)
+			if name == u {
+				t.Errorf("%s has no %s name", u, lang)
+			}
+			if got := ledger.UnitOf(name); got != u {
+				t.Errorf("%s's %s name %q reads back as %q", u, lang, name, got)
+			}
+		}
+	}
+	for in, want := range map[string]string{"l": "LTR", "ML": "MLT", "公斤": "KGM", "kilogram": "KGM", "pieces": "H87", "Box": "XBX"} {
+		if got := ledger.UnitOf(in); got != want {
+			t.Errorf("UnitOf(%q) = %q, want %s", in, got, want)
+		}
+	}
+	if got := ledger.UnitLabel("EA", "en"); got != "each" {
+		t.Errorf("EA in English: %q", got)
+	}
+}

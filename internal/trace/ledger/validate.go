@@ -23,26 +23,28 @@ import (
 var Units = []string{"KGM", "GRM", "TNE", "LTR", "MLT", "H87", "XBX", "XBG", "XBO", "XBJ", "XCX"}
 
 // unitWords are the words a unit is shown with and read back from a
-// spreadsheet: its Chinese name first, its English name second.
+// spreadsheet: its Chinese name first, its English name second (a symbol, or
+// a count noun with its plural in brackets, so that "1" and "400" both read
+// right after a number).
 var unitWords = map[string][]string{
-	"KGM": {"千克", "kilogram", "公斤", "kg", "kgs"},
-	"GRM": {"克", "gram", "g"},
-	"TNE": {"吨", "tonne", "t"},
-	"LTR": {"升", "litre", "l", "liter"},
-	"MLT": {"毫升", "millilitre", "ml", "milliliter"},
-	"H87": {"件", "piece", "个", "只", "支", "盒", "pcs", "pieces"},
-	"XBX": {"箱", "box", "carton"},
-	"XBG": {"袋", "bag", "包"},
-	"XBO": {"瓶", "bottle"},
-	"XBJ": {"桶", "bucket"},
-	"XCX": {"罐", "can", "听"},
+	"KGM": {"千克", "kg", "公斤", "kilogram", "kgs"},
+	"GRM": {"克", "g", "gram"},
+	"TNE": {"吨", "t", "tonne"},
+	"LTR": {"升", "L", "litre", "liter"},
+	"MLT": {"毫升", "mL", "millilitre", "milliliter"},
+	"H87": {"件", "pcs", "piece", "个", "只", "支", "盒", "pieces"},
+	"XBX": {"箱", "box(es)", "box", "carton"},
+	"XBG": {"袋", "bag(s)", "bag", "包"},
+	"XBO": {"瓶", "bottle(s)", "bottle"},
+	"XBJ": {"桶", "bucket(s)", "bucket"},
+	"XCX": {"罐", "can(s)", "can", "听"},
 }
 
 // shownUnits name, Chinese then English, common codes that EPCIS documents
 // from elsewhere use and the ledger does not offer for input.
 var shownUnits = map[string][]string{
-	"EA": {"个", "each"}, "C62": {"个", "unit"}, "BX": {"箱", "box"}, "CT": {"箱", "carton"},
-	"BG": {"袋", "bag"}, "BO": {"瓶", "bottle"}, "PK": {"包", "pack"},
+	"EA": {"个", "each"}, "C62": {"个", "unit(s)"}, "BX": {"箱", "box(es)"}, "CT": {"箱", "carton(s)"},
+	"BG": {"袋", "bag(s)"}, "BO": {"瓶", "bottle(s)"}, "PK": {"包", "pack(s)"},
 }
 
 // UnitLabel is a unit's name in lang; a code it does not know is returned
@@ -90,7 +92,7 @@ func UnitOf(s string) string {
 	low := strings.ToLower(s)
 	for u, words := range unitWords {
 		for _, w := range words {
-			if low == w {
+			if low == strings.ToLower(w) {
 				return u
 			}
 		}

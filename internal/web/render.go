@@ -24,10 +24,6 @@ type pages struct {
 	byName map[string]*template.Template
 }
 
-// uomName names a UN/CEFACT unit code (KGM, H87…) in lang as the ledger
-// does; a code it does not know is shown as it is.
-func uomName(code, lang string) string { return ledger.UnitLabel(code, lang) }
-
 // shanghai is the zone every date is shown in.
 var shanghai = workday.Shanghai
 
@@ -55,7 +51,8 @@ func loadPages(s *Server) (*pages, error) {
 			}
 			return t.In(shanghai).Format("2006-01-02 15:04")
 		},
-		"uom": uomName,
+		// uom names a unit code (KGM, H87…) in the page's language.
+		"uom": ledger.UnitLabel,
 		"add": func(a, b int) int { return a + b },
 		// splitParas turns a narrative's lines into paragraphs.
 		"splitParas": func(s string) []string {
@@ -75,7 +72,7 @@ func loadPages(s *Server) (*pages, error) {
 				out[k] = v
 			}
 			if u, ok := m["uom"]; ok {
-				out["uom"] = uomName(u, lang)
+				out["uom"] = ledger.UnitLabel(u, lang)
 			}
 			return out
 		},

@@ -198,7 +198,7 @@ func (s *Server) apiTrace(dir genealogy.Direction) http.HandlerFunc {
 			return
 		}
 		j := traceJSON(tr, res, inputs)
-		if _, err := s.nameNodes(r, j); err != nil {
+		if _, err := s.nameNodes(r, j, false); err != nil {
 			s.apiError(w, r, err)
 			return
 		}
@@ -235,7 +235,7 @@ func (s *Server) tracePage(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case err == nil:
 			j := traceJSON(tr, res, inputs)
-			names, err := s.nameNodes(r, j)
+			names, err := s.nameNodes(r, j, true)
 			if err != nil {
 				s.pageError(w, r, err)
 				return
@@ -376,9 +376,9 @@ func (s *Server) traceExport(w http.ResponseWriter, r *http.Request) {
 
 // nameNodes gives each node of a trace a name an official reads: a party
 // the name it is registered under (or known by), goods their product and
-// lot. It returns every name it found by URI, the holders' and suppliers'
-// too, for the page.
-func (s *Server) nameNodes(r *http.Request, trace map[string]any) (map[string]string, error) {
+// lot. It returns every name it found by URI, with holders the holders' and
+// suppliers' too (the page lists them; the API gives their URIs).
+func (s *Server) nameNodes(r *http.Request, trace map[string]any, holders bool) (map[string]string, error) {
 	names := newRegistryNames(s.db)
 	nodes, _ := trace["nodes"].([]traceNodeJSON)
 	named := map[string]string{}
@@ -398,7 +398,7 @@ func (s *Server) nameNodes(r *http.Request, trace map[string]any) (map[string]st
 			named[nodes[i].URI] = name
 		}
 		for _, p := range nodes[i].Parties {
-			if _, ok := named[p]; ok {
+			if _, ok := named[p]; ok || !holders {
 				continue
 			}
 			name, err := names.partyName(r.Context(), p)

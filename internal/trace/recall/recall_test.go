@@ -134,6 +134,14 @@ func TestOpenComputesScopeAndNotifiesHolders(t *testing.T) {
 		if st, err := recall.StateOfLot(ctx, db, "https://id.gs1.org/01/04012345999991/10/X"); err != nil || st != nil {
 			t.Errorf("StateOfLot of an unrelated lot = %+v, %v", st, err)
 		}
+		// The books ask for several lots at once: only the recalled ones
+		// come back, each once.
+		unrelated := "https://id.gs1.org/01/04012345999991/10/X"
+		states, err := recall.StatesOfLots(ctx, db, []string{c.farmURI, unrelated, c.productURI, c.farmURI, ""})
+		must(t, err)
+		if len(states) != 2 || states[c.farmURI] == nil || states[c.productURI].ID != r.ID || states[unrelated] != nil {
+			t.Errorf("StatesOfLots = %+v", states)
+		}
 		// A second recall of the same lot while this one is open is refused.
 		_, err = recall.Open(ctx, db, c.officer, recall.OpenInput{EPC: farmLot, Level: 1, Reason: "again"})
 		if rule(err, "epc") != "rule.recall.already_open" {

@@ -51,20 +51,21 @@ func OpenLive(ctx context.Context, db *store.DB, owner, queryName string, p url.
 			problems = append(problems, trace.Problem{Pointer: k, Rule: "rule.epcis.query.repeated"})
 		}
 	}
+	var stream bool
 	for _, b := range []struct {
 		name string
 		dst  *bool
-	}{{"stream", new(bool)}, {"reportIfEmpty", &req.ReportIfEmpty}} {
+	}{{"stream", &stream}, {"reportIfEmpty", &req.ReportIfEmpty}} {
 		switch v := p.Get(b.name); v {
 		case "", "false":
 		case "true":
 			*b.dst = true
-			if b.name == "stream" {
-				req.Stream = b.dst
-			}
 		default:
 			problems = append(problems, trace.Problem{Pointer: b.name, Rule: "rule.epcis.query.boolean", Detail: v})
 		}
+	}
+	if stream {
+		req.Stream = &stream
 	}
 	sch := Schedule{Second: p.Get("second"), Minute: p.Get("minute"), Hour: p.Get("hour"),
 		DayOfMonth: p.Get("dayOfMonth"), Month: p.Get("month"), DayOfWeek: p.Get("dayOfWeek")}
